@@ -1,0 +1,37 @@
+"""The binarizer of Toderici et al. 2016/2017 (section 3 of the 2016 paper, "Binary
+Representation"): a 1x1 convolution, tanh, then a ±1 quantizer.
+
+    x = tanh(W * h)
+    training:  b = +1 with probability (1 + x) / 2, else -1;  db/dx := 1 (straight through)
+    inference: b = sign(x), with sign(0) := +1 so that b is never 0
+"""
+
+from typing import Any
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+
+def stochastic_binarize(x, rng):
+    """±1 with E[b] = x for x in [-1, 1], gradient passed straight through."""
+    u = jax.random.uniform(rng, x.shape, x.dtype)
+    b = jnp.where(u < (1.0 + x) / 2.0, 1.0, -1.0).astype(x.dtype)
+    return x + jax.lax.stop_gradient(b - x)
+
+
+def sign_binarize(x):
+    """Deterministic ±1: +1 where x >= 0."""
+    return jnp.where(x >= 0, 1.0, -1.0).astype(x.dtype)
+
+
+class Binarizer(nn.Module):
+    """1x1 conv (no bias) to `bits` channels, tanh, then ±1; call with `rng` in training."""
+
+    bits: int = 32
+    dtype: Any = None
+
+    @nn.compact
+    def __call__(self, h, rng=None):
+        x = jnp.tanh(nn.Conv(self.bits, (1, 1), use_bias=False, dtype=self.dtype, name="conv")(h))
+        return sign_binarize(x) if rng is None else stochastic_binarize(x, rng)
