@@ -12,12 +12,14 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from rnncomp.layers.conv import Conv
+
 
 def stochastic_binarize(x, rng):
     """±1 with E[b] = x for x in [-1, 1], gradient passed straight through."""
     u = jax.random.uniform(rng, x.shape, x.dtype)
     b = jnp.where(u < (1.0 + x) / 2.0, 1.0, -1.0).astype(x.dtype)
-    return x + jax.lax.stop_gradient(b - x)
+    return b + (x - jax.lax.stop_gradient(x))  # exactly ±1 forward, identity backward
 
 
 def sign_binarize(x):
@@ -33,5 +35,5 @@ class Binarizer(nn.Module):
 
     @nn.compact
     def __call__(self, h, rng=None):
-        x = jnp.tanh(nn.Conv(self.bits, (1, 1), use_bias=False, dtype=self.dtype, name="conv")(h))
+        x = jnp.tanh(Conv(self.bits, 1, dtype=self.dtype, name="conv")(h))
         return sign_binarize(x) if rng is None else stochastic_binarize(x, rng)

@@ -10,17 +10,11 @@ from typing import Any
 import flax.linen as nn
 import jax.numpy as jnp
 
+from rnncomp.layers.conv import Conv
+
 
 def _conv(features, kernel, stride, use_bias, dtype, name):
-    return nn.Conv(
-        features,
-        (kernel, kernel),
-        strides=(stride, stride),
-        padding="SAME",
-        use_bias=use_bias,
-        dtype=dtype,
-        name=name,
-    )
+    return Conv(features, kernel, stride, use_bias, dtype, name=name)
 
 
 class ConvLSTMCell(nn.Module):

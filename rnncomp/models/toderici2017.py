@@ -26,7 +26,7 @@ from typing import Any
 import flax.linen as nn
 import jax.numpy as jnp
 
-from rnncomp.layers import CELLS, GDN, IGDN, Binarizer, depth_to_space, zero_carry
+from rnncomp.layers import CELLS, GDN, IGDN, Binarizer, Conv, depth_to_space, zero_carry
 from rnncomp.models.iterative import RecurrentCodec
 
 ENCODER_WIDTHS = (64, 256, 512, 512)
@@ -54,8 +54,7 @@ class Encoder(nn.Module):
     def setup(self):
         c0, c1, c2, c3 = (scaled(c, self.width) for c in ENCODER_WIDTHS)
         cell = CELLS[self.cell]
-        self.conv = nn.Conv(c0, (3, 3), strides=(2, 2), padding="SAME", use_bias=False,
-                            dtype=self.dtype)
+        self.conv = Conv(c0, 3, 2, dtype=self.dtype)
         self.gdn = GDN() if self.analysis_gdn else None
         self.rnn1 = cell(c1, input_kernel=3, input_stride=2, hidden_kernel=1, dtype=self.dtype)
         self.rnn2 = cell(c2, input_kernel=3, input_stride=2, hidden_kernel=1, dtype=self.dtype)
@@ -91,13 +90,13 @@ class Decoder(nn.Module):
     def setup(self):
         widths = [scaled(c, self.width) for c in DECODER_WIDTHS]
         cell = CELLS[self.cell]
-        self.conv_in = nn.Conv(widths[0], (1, 1), use_bias=False, dtype=self.dtype)
+        self.conv_in = Conv(widths[0], 1, dtype=self.dtype)
         self.igdn = IGDN() if self.synthesis_gdn else None
         self.rnns = [
             cell(c, input_kernel=3, input_stride=1, hidden_kernel=k, dtype=self.dtype)
             for c, k in zip(widths, DECODER_HIDDEN_KERNELS, strict=True)
         ]
-        self.conv_out = nn.Conv(3, (1, 1), use_bias=False, dtype=self.dtype)
+        self.conv_out = Conv(3, 1, dtype=self.dtype)
 
     def __call__(self, carry, bits):
         x = self.conv_in(bits)
@@ -132,8 +131,8 @@ class GainEstimator(nn.Module):
     def __call__(self, reconstruction):
         x = reconstruction - 0.5
         for _ in range(4):
-            x = nn.elu(nn.Conv(self.features, (3, 3), strides=(2, 2), dtype=self.dtype)(x))
-        g = 1.0 + nn.softplus(nn.Conv(1, (1, 1), dtype=self.dtype)(x))
+            x = nn.elu(Conv(self.features, 3, 2, use_bias=True, dtype=self.dtype)(x))
+        g = 1.0 + nn.softplus(Conv(1, 1, use_bias=True, dtype=self.dtype)(x))
         return jnp.repeat(jnp.repeat(g, 16, axis=1), 16, axis=2)
 
 

@@ -1,0 +1,124 @@
+"""Train several configs for the same budget, evaluate each on a folder, print one table.
+
+    python experiments/ablate.py --workdir workdirs/ablate --minutes 20 \
+        gdn=experiments/configs/cpu_gdn.py lstm=experiments/configs/cpu_lstm.py \
+        'gdn_lr5e-4=experiments/configs/cpu_gdn.py:learning_rate=5e-4,iterations=16'
+
+Each SPEC is NAME=CONFIG[:key=value,...]. Runs live in WORKDIR/NAME and resume where they
+stopped; a finished run is only re-evaluated. The table gives, per run, its steps and training
+hours, validation PSNR and MS-SSIM (Google convention) after iterations 1, 2, 4, 8 (and 16), and
+the BD-rate in MS-SSIM against the first run over nominal bpp (k/8).
+"""
+
+import argparse
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import ml_collections
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # configs import `experiments.configs.default`
+
+from rnncomp.evaluation.bd_rate import bd_rate  # noqa: E402
+from rnncomp.training.train import train_and_evaluate  # noqa: E402
+
+
+def load_config(spec: str) -> tuple[str, ml_collections.ConfigDict]:
+    name, _, rest = spec.partition("=")
+    path, _, overrides = rest.partition(":")
+    module_spec = importlib.util.spec_from_file_location(f"ablate_{name}", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    config = module.get_config()
+    for item in filter(None, overrides.split(",")):
+        key, _, value = item.partition("=")
+        node = config
+        *parents, leaf = key.split(".")
+        for p in parents:
+            node = node[p]
+        current = node[leaf]
+        node[leaf] = type(current)(json.loads(value)) if not isinstance(current, str) else value
+    return name, config
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("specs", nargs="+", help="NAME=CONFIG[:key=value,...]")
+    parser.add_argument("--workdir", required=True)
+    budget = parser.add_mutually_exclusive_group(required=True)
+    budget.add_argument("--minutes", type=float, help="training minutes per run")
+    budget.add_argument("--steps", type=int, help="training steps per run")
+    parser.add_argument("--val-dir", default=None, help="validation folder (default: config's)")
+    parser.add_argument("--val-images", type=int, default=None)
+    args = parser.parse_args(argv)
+
+    rows = []
+    for spec in args.specs:
+        name, config = load_config(spec)
+        with config.unlocked():
+            if args.minutes:
+                config.max_train_minutes = args.minutes
+            else:
+                config.num_train_steps = args.steps
+            if args.val_dir:
+                config.data.val_dir = args.val_dir
+            if args.val_images:
+                config.data.val_images = args.val_images
+            config.eval_every_steps = 10**9  # evaluate once, at the end
+        workdir = Path(args.workdir) / name
+        state = train_and_evaluate(config, workdir)
+        result = _final_eval(config, workdir, state)
+        rows.append((name, int(state.step), float(state.train_seconds) / 3600, result))
+    print_table(rows)
+
+
+def _final_eval(config, workdir, state):
+    """The last eval.jsonl record at this step, else a fresh evaluation."""
+    from functools import partial
+
+    import jax
+
+    from rnncomp.models import build_model
+    from rnncomp.training import input_pipeline
+    from rnncomp.training.train import eval_step, evaluate
+
+    path = workdir / "eval.jsonl"
+    if path.exists():
+        records = [json.loads(line) for line in path.read_text().splitlines()]
+        done = [r for r in records if r["step"] == int(state.step)]
+        if done:
+            return done[-1]
+    _, val = input_pipeline.create_datasets(config)
+    model = build_model(config.model)
+    fn = jax.jit(partial(eval_step, model=model, iterations=config.eval_iterations))
+    result = evaluate(fn, state.params, val)
+    with open(path, "a") as f:
+        f.write(json.dumps({"step": int(state.step),
+                            "train_seconds": float(state.train_seconds), **result}) + "\n")
+    return result
+
+
+def print_table(rows):
+    shown = [t for t in (1, 2, 4, 8, 16) if all(len(r[3]["ms_ssim"]) >= t for r in rows)]
+    head = ["run", "steps", "CPU-h"] + [f"MS-SSIM@{t}" for t in shown] + \
+        [f"PSNR@{t}" for t in shown] + ["BD-rate vs first"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    anchor = rows[0][3]
+    for name, steps, hours, r in rows:
+        n = min(len(r["ms_ssim"]), len(anchor["ms_ssim"]))
+        rates = [(t + 1) / 8 for t in range(n)]
+        try:
+            bd = f"{bd_rate(rates, anchor['ms_ssim'][:n], rates, r['ms_ssim'][:n]):+.1f} %"
+        except ValueError:
+            bd = "n/a"
+        cells = [name, str(steps), f"{hours:.2f}"]
+        cells += [f"{r['ms_ssim'][t - 1]:.4f}" for t in shown]
+        cells += [f"{r['psnr'][t - 1]:.2f}" for t in shown]
+        print("| " + " | ".join(cells + [bd]) + " |")
+
+
+if __name__ == "__main__":
+    main()

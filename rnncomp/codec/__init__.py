@@ -1,0 +1,1 @@
+"""The rnncomp file codec: container format, error types and file output."""

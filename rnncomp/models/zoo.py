@@ -1,0 +1,104 @@
+"""The model zoo: one record per shipped model, under an id that never changes meaning.
+
+The id is written into every compressed file, so a record's architecture and weights are frozen:
+a better model gets a new id. Weights are NumPy .npz archives (no pickle) of the parameter tree
+flattened to "encoder/rnn1/input_conv/kernel"-style keys, stored as float16, whose SHA-256 is
+checked on load.
+"""
+
+import dataclasses
+import hashlib
+import io
+from importlib import resources
+
+import numpy as np
+
+from rnncomp.models.architectures import build_model
+from rnncomp.models.iterative import RecurrentCodec
+
+WEIGHTS_PACKAGE = "rnncomp.models.weights"
+
+
+@dataclasses.dataclass(frozen=True)
+class ZooEntry:
+    id: str
+    model: dict  # settings for `build_model`
+    weights: str  # file in rnncomp/models/weights/
+    sha256: str
+    description: str
+    training: str  # compute and data that made the weights
+    context_model: dict | None = None  # entropy model: {"settings", "weights", "sha256"}
+
+
+ZOO = {
+    entry.id: entry
+    for entry in (
+    )
+}
+DEFAULT_MODEL = "islam2021-gdn-w025"
+
+
+class WeightsError(ValueError):
+    pass
+
+
+def get_entry(model_id: str) -> ZooEntry:
+    if model_id not in ZOO:
+        known = ", ".join(sorted(ZOO)) or "none"
+        raise KeyError(f"unknown model id {model_id!r} (known: {known})")
+    return ZOO[model_id]
+
+
+def flatten(params, prefix="") -> dict[str, np.ndarray]:
+    out = {}
+    for key, value in params.items():
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{prefix}{key}/"))
+        else:
+            out[f"{prefix}{key}"] = np.asarray(value)
+    return out
+
+
+def unflatten(flat: dict[str, np.ndarray]):
+    params = {}
+    for key, value in flat.items():
+        node = params
+        *parents, leaf = key.split("/")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = value
+    return params
+
+
+def weights_bytes(params) -> bytes:
+    """The .npz archive of `params` as float16 (deterministic bytes for equal params)."""
+    buffer = io.BytesIO()
+    flat = {k: v.astype(np.float16) for k, v in sorted(flatten(params).items())}
+    np.savez(buffer, **flat)
+    return buffer.getvalue()
+
+
+def read_weights(data: bytes, sha256: str | None = None):
+    """Parameter tree (float32) from .npz bytes, checking the hash first when given."""
+    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+        raise WeightsError("weights file does not match its zoo hash (corrupted or replaced)")
+    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+        return unflatten({k: archive[k].astype(np.float32) for k in archive.files})
+
+
+def _packaged(name: str) -> bytes:
+    return resources.files(WEIGHTS_PACKAGE).joinpath(name).read_bytes()
+
+
+def load(model_id: str) -> tuple[RecurrentCodec, dict]:
+    """(model, params) of a zoo entry, its weights' hash checked."""
+    entry = get_entry(model_id)
+    return build_model(entry.model), read_weights(_packaged(entry.weights), entry.sha256)
+
+
+def load_context_model(model_id: str):
+    """(settings, params) of the entry's entropy model, or None when it has none."""
+    spec = get_entry(model_id).context_model
+    if spec is None:
+        return None
+    return spec["settings"], read_weights(_packaged(spec["weights"]), spec["sha256"])

@@ -1,0 +1,253 @@
+"""Training loop: create_train_state, train_step, eval_step, train_and_evaluate(config, workdir).
+
+Laid out as Flax's examples: every number comes from the config (experiments/configs/).
+Checkpoints (orbax) hold params, optimizer state, step and training seconds; a run restarted in
+the same workdir resumes from the last complete checkpoint with the same data order.
+"""
+
+import functools
+import json
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import optax
+import orbax.checkpoint as ocp
+from clu import metric_writers, periodic_actions
+from flax import struct
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from rnncomp.evaluation.metrics import ms_ssim, psnr
+from rnncomp.models import RecurrentCodec, build_model, count_params
+from rnncomp.training import input_pipeline
+from rnncomp.training.losses import iteration_weights, residual_loss, residual_losses
+
+
+class TrainState(struct.PyTreeNode):
+    step: jax.Array
+    params: Any
+    opt_state: Any
+    train_seconds: jax.Array  # wall time spent training, summed over resumptions
+    tx: optax.GradientTransformation = struct.field(pytree_node=False)
+
+
+class NonFiniteLossError(FloatingPointError):
+    pass
+
+
+def create_learning_rate_fn(config):
+    """Adam's rate: linear warm-up, then halved at each of `lr_boundaries` (the papers' rule)."""
+    halving = optax.piecewise_constant_schedule(
+        config.learning_rate, {int(b): config.lr_decay for b in config.lr_boundaries})
+    if not config.warmup_steps:
+        return halving
+    warmup = optax.linear_schedule(0.0, config.learning_rate, config.warmup_steps)
+    return optax.join_schedules([warmup, halving], [config.warmup_steps])
+
+
+def create_train_state(rng, config, model: RecurrentCodec) -> TrainState:
+    params = model.init(rng, config.data.crop_size, config.data.crop_size)
+    chain = [optax.clip_by_global_norm(config.grad_clip)] if config.grad_clip else []
+    tx = optax.chain(*chain, optax.adam(create_learning_rate_fn(config)))
+    return TrainState(step=jnp.zeros((), jnp.int32), params=params, opt_state=tx.init(params),
+                      train_seconds=jnp.zeros((), jnp.float32), tx=tx)
+
+
+def to_float(batch):
+    return jnp.asarray(batch, jnp.float32) / 255.0
+
+
+def train_step(state: TrainState, batch, rng, *, model, iterations, weights, norm):
+    """One Adam step on L = Σ_t w_t mean|r_t| with the stochastic binarizer.
+
+    A non-finite loss or gradient leaves the state unchanged and sets metrics["finite"] = False.
+    """
+    x = to_float(batch)
+    rng = jax.random.fold_in(rng, state.step)
+
+    def loss_fn(params):
+        reconstructions, _ = model(params, x, iterations, rng)
+        return residual_loss(x, reconstructions, weights, norm), reconstructions
+
+    (loss, reconstructions), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
+    updates, opt_state = state.tx.update(grads, state.opt_state, state.params)
+    params = optax.apply_updates(state.params, updates)
+    grad_norm = optax.global_norm(grads)
+    finite = jnp.isfinite(loss) & jnp.isfinite(grad_norm)
+    keep = lambda new, old: jax.tree_util.tree_map(lambda a, b: jnp.where(finite, a, b), new, old)
+    state = state.replace(step=state.step + 1, params=keep(params, state.params),
+                          opt_state=keep(opt_state, state.opt_state))
+    mse = jnp.mean(jnp.square(x[None] - jnp.clip(reconstructions, 0, 1)), axis=(1, 2, 3, 4))
+    metrics = {"loss": loss, "grad_norm": grad_norm, "finite": finite,
+               "psnr_first": -10 * jnp.log10(mse[0]), "psnr_last": -10 * jnp.log10(mse[-1]),
+               "l1_per_iteration": residual_losses(x, reconstructions, 1)}
+    return state, metrics
+
+
+def eval_step(params, batch, *, model, iterations):
+    """x̂_1..x̂_k in inference mode (sign binarizer), as uint8 like a decoded file."""
+    reconstructions, _ = model(params, to_float(batch), iterations)
+    return jnp.round(jnp.clip(reconstructions, 0, 1) * 255).astype(jnp.uint8)
+
+
+def evaluate(eval_fn, params, images) -> dict[str, list[float]]:
+    """Mean per-image PSNR and MS-SSIM (Google convention) after each iteration."""
+    reconstructions = np.asarray(eval_fn(params, images))
+    out = {"psnr": [], "ms_ssim": []}
+    for decoded in reconstructions:
+        pairs = list(zip(images, decoded, strict=True))
+        out["psnr"].append(float(np.mean([psnr(a, b) for a, b in pairs])))
+        out["ms_ssim"].append(float(np.mean([ms_ssim(a, b, convention="google")
+                                             for a, b in pairs])))
+    return out
+
+
+def _mesh_shardings():
+    mesh = Mesh(np.array(jax.devices()), ("data",))
+    return NamedSharding(mesh, PartitionSpec("data")), NamedSharding(mesh, PartitionSpec())
+
+
+class _StopRequest:
+    """SIGTERM/SIGINT ask the loop to checkpoint and return instead of dying mid-step."""
+
+    def __init__(self):
+        self.requested = False
+        self._previous = {}
+
+    def __enter__(self):
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        self.requested = True
+
+    def __exit__(self, *exc):
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+def checkpoint_manager(workdir, config):
+    options = ocp.CheckpointManagerOptions(
+        max_to_keep=config.max_checkpoints_to_keep,
+        save_interval_steps=config.checkpoint_every_steps,
+        enable_async_checkpointing=False)
+    return ocp.CheckpointManager(Path(workdir).absolute() / "checkpoints", options=options)
+
+
+def restore_params(workdir, config=None):
+    """The latest checkpointed params of a workdir (for export to the zoo and evaluation)."""
+    workdir = Path(workdir)
+    config = config or ml_collections.ConfigDict(json.loads((workdir / "config.json").read_text()))
+    model = build_model(config.model)
+    state = create_train_state(jax.random.PRNGKey(0), config, model)
+    with checkpoint_manager(workdir, config) as manager:
+        step = manager.latest_step()
+        if step is None:
+            raise FileNotFoundError(f"no checkpoint in {workdir}")
+        state = manager.restore(step, args=ocp.args.StandardRestore(state))
+    return model, state
+
+
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
+    """Train `config` in `workdir`, resuming from its last checkpoint; returns the final state."""
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    model = build_model(config.model)
+    weights = iteration_weights(config.iterations, config.loss_weights or None)
+    data_sharding, replicated = _mesh_shardings()
+    if config.batch_size % jax.device_count():
+        raise ValueError(f"batch_size {config.batch_size} is not divisible by the "
+                         f"{jax.device_count()} devices")
+    train_images, val_images = input_pipeline.create_datasets(config)
+
+    rng = jax.random.PRNGKey(config.seed)
+    init_rng, step_rng = jax.random.split(rng)
+    state = create_train_state(init_rng, config, model)
+    manager = checkpoint_manager(workdir, config)
+    if manager.latest_step() is not None:
+        state = manager.restore(manager.latest_step(), args=ocp.args.StandardRestore(state))
+    state = jax.device_put(state, replicated)
+    start_step = int(state.step)
+    (workdir / "config.json").write_text(config.to_json_best_effort(indent=2))
+
+    writer = metric_writers.create_default_writer(
+        workdir, just_logging=jax.process_index() > 0)
+    if start_step == 0:
+        writer.write_hparams({k: v for k, v in _flatten(config.to_dict()).items()})
+        writer.write_scalars(0, {"params": count_params(state.params)})
+
+    step_fn = jax.jit(functools.partial(train_step, model=model, iterations=config.iterations,
+                                        weights=weights, norm=config.loss_norm),
+                      donate_argnums=0)
+    eval_fn = jax.jit(functools.partial(eval_step, model=model,
+                                        iterations=config.eval_iterations))
+    progress = periodic_actions.ReportProgress(num_train_steps=config.num_train_steps,
+                                               writer=writer, every_secs=60)
+    batches = input_pipeline.Prefetcher(train_images, config.seed, start_step,
+                                        config.batch_size, config.data.crop_size)
+    history = []
+    try:
+        with metric_writers.ensure_flushes(writer), _StopRequest() as stop:
+            step = start_step
+            seconds = float(state.train_seconds)
+            while step < config.num_train_steps and not stop.requested:
+                if config.max_train_minutes and seconds >= 60 * config.max_train_minutes:
+                    break
+                tic = time.perf_counter()
+                batch = jax.device_put(next(batches), data_sharding)
+                state, metrics = step_fn(state, batch, step_rng)
+                if not bool(metrics["finite"]):
+                    raise NonFiniteLossError(
+                        f"non-finite loss or gradient at step {step + 1}; the last good "
+                        f"checkpoint in {workdir / 'checkpoints'} is kept")
+                seconds += time.perf_counter() - tic
+                state = state.replace(train_seconds=jnp.float32(seconds))
+                step += 1
+                progress(step)
+                history.append(metrics)
+                if step % config.log_every_steps == 0:
+                    writer.write_scalars(step, _summarise(history, seconds))
+                    history = []
+                if val_images is not None and (step % config.eval_every_steps == 0
+                                               or step == config.num_train_steps):
+                    _write_eval(writer, workdir, step, seconds,
+                                evaluate(eval_fn, state.params, val_images))
+                manager.save(step, args=ocp.args.StandardSave(state))
+            if manager.latest_step() != step:
+                manager.save(step, args=ocp.args.StandardSave(state), force=True)
+            manager.wait_until_finished()
+    finally:
+        batches.close()
+        manager.close()
+    return state
+
+
+def _summarise(history, seconds):
+    stacked = jax.tree_util.tree_map(lambda *xs: np.mean(np.stack(xs), axis=0), *history)
+    out = {k: float(stacked[k]) for k in ("loss", "grad_norm", "psnr_first", "psnr_last")}
+    out["train_hours"] = seconds / 3600
+    return out
+
+
+def _write_eval(writer, workdir, step, seconds, result):
+    scalars = {f"val/{name}_it{t + 1:02d}": v for name, values in result.items()
+               for t, v in enumerate(values)}
+    writer.write_scalars(step, scalars)
+    with open(workdir / "eval.jsonl", "a") as f:
+        f.write(json.dumps({"step": step, "train_seconds": seconds, **result}) + "\n")
+
+
+def _flatten(d, prefix=""):
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v if isinstance(v, int | float | str | bool) else str(v)
+    return out

@@ -1,0 +1,87 @@
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from rnncomp.layers import Conv, ConvGRUCell, ConvLSTMCell, depth_to_space
+from rnncomp.layers.conv import same_padding
+
+
+def numpy_conv(x, w, stride):
+    """Direct 'SAME' convolution with a loop over kernel taps (float64 reference)."""
+    n, h, wd, _ = x.shape
+    k = w.shape[0]
+    ph, pw = same_padding(h, k, stride), same_padding(wd, k, stride)
+    x = np.pad(x, ((0, 0), ph, pw, (0, 0)))
+    oh, ow = -(-h // stride), -(-wd // stride)
+    y = np.zeros((n, oh, ow, w.shape[-1]))
+    for dy in range(k):
+        for dx in range(k):
+            tap = x[:, dy:dy + stride * oh:stride, dx:dx + stride * ow:stride, :]
+            y += tap @ w[dy, dx]
+    return y
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+@pytest.mark.parametrize("k,stride,size", [(3, 1, (7, 9)), (3, 2, (8, 10)), (3, 2, (7, 5)),
+                                           (1, 1, (4, 4)), (1, 2, (6, 6))])
+def test_conv_matches_numpy_and_lax(k, stride, size):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, *size, 5)).astype(np.float32)
+    conv = Conv(6, k, stride)
+    params = conv.init(jax.random.PRNGKey(0), x)
+    w = np.asarray(params["params"]["kernel"], np.float64)
+    y = conv.apply(params, x)
+    np.testing.assert_allclose(y, numpy_conv(x.astype(np.float64), w, stride), atol=1e-5)
+    lax = jax.lax.conv_general_dilated(x, w.astype(np.float32), (stride, stride), "SAME",
+                                       dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    np.testing.assert_allclose(y, lax, atol=1e-5)
+
+
+def test_conv_lstm_step_matches_numpy():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(2, 8, 8, 3)).astype(np.float32)
+    c0 = rng.normal(size=(2, 4, 4, 5)).astype(np.float32)
+    h0 = rng.normal(size=(2, 4, 4, 5)).astype(np.float32)
+    cell = ConvLSTMCell(5, input_kernel=3, input_stride=2, hidden_kernel=3)
+    params = cell.init(jax.random.PRNGKey(0), (c0, h0), x)
+    (c1, h1), out = cell.apply(params, (c0, h0), x)
+    p = jax.tree_util.tree_map(lambda a: np.asarray(a, np.float64), params["params"])
+    gates = numpy_conv(x, p["input_conv"]["kernel"], 2) + \
+        numpy_conv(h0, p["hidden_conv"]["kernel"], 1)
+    i, f, g, o = np.split(gates, 4, axis=-1)
+    c = sigmoid(f) * c0 + sigmoid(i) * np.tanh(g)
+    h = sigmoid(o) * np.tanh(c)
+    np.testing.assert_allclose(c1, c, atol=1e-5)
+    np.testing.assert_allclose(h1, h, atol=1e-5)
+    np.testing.assert_array_equal(out, h1)
+
+
+def test_conv_gru_step_matches_numpy():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(1, 6, 6, 4)).astype(np.float32)
+    h0 = rng.normal(size=(1, 3, 3, 3)).astype(np.float32)
+    cell = ConvGRUCell(3, input_kernel=3, input_stride=2, hidden_kernel=1)
+    params = cell.init(jax.random.PRNGKey(0), (h0,), x)
+    (h1,), _ = cell.apply(params, (h0,), x)
+    p = jax.tree_util.tree_map(lambda a: np.asarray(a, np.float64), params["params"])
+    wx_z, wx_r, wx_n = np.split(numpy_conv(x, p["input_conv"]["kernel"], 2), 3, axis=-1)
+    uh_z, uh_r = np.split(numpy_conv(h0, p["hidden_conv"]["kernel"], 1), 2, axis=-1)
+    z, r = sigmoid(wx_z + uh_z), sigmoid(wx_r + uh_r)
+    n = np.tanh(wx_n + numpy_conv(r * h0, p["candidate_conv"]["kernel"], 1))
+    np.testing.assert_allclose(h1, (1 - z) * h0 + z * n, atol=1e-5)
+
+
+def test_depth_to_space_matches_tensorflow_order():
+    x = jnp.arange(2 * 2 * 8).reshape(1, 2, 2, 8)
+    y = np.asarray(depth_to_space(x, 2))
+    # TF: out[h*b + i, w*b + j, c] = in[h, w, (i*b + j)*C + c]
+    for h in range(2):
+        for w in range(2):
+            for i in range(2):
+                for j in range(2):
+                    np.testing.assert_array_equal(y[0, 2 * h + i, 2 * w + j],
+                                                  x[0, h, w, (i * 2 + j) * 2:(i * 2 + j) * 2 + 2])

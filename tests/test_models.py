@@ -1,0 +1,108 @@
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from rnncomp.models import build_model, count_params, islam2021, toderici2017
+
+WIDTH = 1 / 16
+
+
+def python_loop(model, params, x, iterations):
+    """The iteration rule of Toderici et al. 2017 in a plain Python loop (no scan)."""
+    n, h, w, _ = x.shape
+    enc, dec = model.encoder.zero_carry(n, h, w), model.decoder.zero_carry(n, h, w)
+    recon = jnp.full_like(x, 0.5)
+    outs = []
+    for _ in range(iterations):
+        enc, bits = model.encoder.apply({"params": params["encoder"]}, enc, x - recon)
+        dec, out = model.decoder.apply({"params": params["decoder"]}, dec, bits)
+        recon = 0.5 + out if model.reconstruction == "one_shot" else recon + out
+        outs.append(recon)
+    return jnp.stack(outs)
+
+
+@pytest.fixture(scope="module")
+def image():
+    return jax.random.uniform(jax.random.PRNGKey(7), (2, 32, 48, 3))
+
+
+@pytest.mark.parametrize("reconstruction", ["additive", "one_shot"])
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_scan_equals_python_loop(image, reconstruction, cell):
+    model = islam2021(width=WIDTH, cell=cell, reconstruction=reconstruction)
+    params = model.init(jax.random.PRNGKey(0))
+    reconstructions, _ = model(params, image, 3)
+    np.testing.assert_allclose(reconstructions, python_loop(model, params, image, 3), atol=1e-5)
+
+
+def test_bits_shape_values_and_rate():
+    model = toderici2017(width=WIDTH)
+    params = model.init(jax.random.PRNGKey(0))
+    x = jax.random.uniform(jax.random.PRNGKey(1), (1, 33, 50, 3))
+    bits = model.encode(params, x, 5)
+    assert bits.shape == (5, 1, math.ceil(33 / 16), math.ceil(50 / 16), 32)
+    assert set(np.unique(np.asarray(bits))) == {-1.0, 1.0}
+    padded_pixels = 48 * 64
+    assert bits[:4].size / padded_pixels == 4 / 8  # k iterations = k/8 bpp before coding
+
+
+@pytest.mark.parametrize("reconstruction", ["additive", "one_shot", "residual_scaling"])
+def test_prefix_decoding_and_encode_decode_equal_forward(reconstruction):
+    model = islam2021(width=WIDTH, reconstruction=reconstruction)
+    params = model.init(jax.random.PRNGKey(0))
+    x = jax.random.uniform(jax.random.PRNGKey(2), (1, 20, 37, 3))
+    bits = model.encode(params, x, 6)
+    forward, _ = model(params, x, 6)
+    for j in (1, 3, 6):
+        decoded = model.decode(params, bits[:j], 20, 37)
+        run_j, bits_j = model(params, x, j)
+        np.testing.assert_array_equal(bits_j, bits[:j])
+        np.testing.assert_allclose(decoded, jnp.clip(run_j[-1], 0, 1), atol=1e-6)
+        np.testing.assert_allclose(decoded, jnp.clip(forward[j - 1], 0, 1), atol=1e-6)
+    history = model.decode(params, bits, 20, 37, all_iterations=True)
+    np.testing.assert_allclose(history, jnp.clip(forward, 0, 1), atol=1e-6)
+
+
+def test_training_forward_is_stochastic_and_differentiable(image):
+    model = islam2021(width=WIDTH)
+    params = model.init(jax.random.PRNGKey(0))
+    a, bits_a = model(params, image, 2, jax.random.PRNGKey(1))
+    _, bits_b = model(params, image, 2, jax.random.PRNGKey(2))
+    assert not np.array_equal(bits_a, bits_b)
+    grads = jax.grad(lambda p: jnp.mean(jnp.abs(model(p, image, 2, jax.random.PRNGKey(1))[0])))(
+        params)
+    norms = [float(jnp.linalg.norm(g)) for g in jax.tree_util.tree_leaves(grads)]
+    assert all(np.isfinite(norms)) and sum(n > 0 for n in norms) == len(norms)
+
+
+def expected_paper_params(gdn: bool) -> int:
+    """Conv weights of the layer table in ../shared/reference/README.md (no biases)."""
+    conv = lambda cin, cout, k: cin * cout * k * k
+    lstm = lambda cin, c, k_in, k_h: conv(cin, 4 * c, k_in) + conv(c, 4 * c, k_h)
+    encoder = conv(3, 64, 3) + lstm(64, 256, 3, 1) + lstm(256, 512, 3, 1) + lstm(512, 512, 3, 1)
+    binarizer = conv(512, 32, 1)
+    decoder = (conv(32, 512, 1) + lstm(512, 512, 3, 1) + lstm(128, 512, 3, 1)
+               + lstm(128, 256, 3, 3) + lstm(64, 128, 3, 3) + conv(32, 3, 1))
+    gdn_params = (64 + 64 * 64) + (512 + 512 * 512) if gdn else 0
+    return encoder + binarizer + decoder + gdn_params
+
+
+@pytest.mark.parametrize("name", ["toderici2017", "islam2021"])
+def test_paper_width_parameter_counts(name):
+    model = build_model({"name": name})
+    shapes = jax.eval_shape(model.init, jax.random.PRNGKey(0))
+    n = count_params(shapes)
+    assert n == expected_paper_params(name == "islam2021")
+    assert 35.0e6 < n < 36.0e6  # "about 35 M" in the reference facts
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(ValueError, match="unknown model"):
+        build_model({"name": "nope"})
+    with pytest.raises(ValueError, match="multiple of 4"):
+        build_model({"name": "islam2021", "width": 0.01})
+    with pytest.raises(ValueError, match="reconstruction"):
+        build_model({"name": "islam2021", "reconstruction": "magic"})
