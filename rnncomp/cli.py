@@ -4,7 +4,11 @@ Every user error ends in one line on stderr and a nonzero exit status, never a t
 """
 
 import argparse
+import json
 import sys
+import time
+import warnings
+from pathlib import Path
 
 from rnncomp import errors
 
@@ -32,9 +36,129 @@ def _export(args):
     print(f"wrote {args.out} ({size / 1e6:.2f} MB), sha256 {digest}")
 
 
+def _quality(original, decoded) -> tuple[float, float | None]:
+    """PSNR and MS-SSIM (Google convention; None under its 161-pixel minimum) on RGB."""
+    import numpy as np
+
+    from rnncomp.evaluation.metrics import MS_SSIM_MIN_SIDE, ms_ssim, psnr
+
+    decoded = np.repeat(decoded[..., None], 3, -1) if decoded.ndim == 2 else decoded[..., :3]
+    q = None
+    if min(original.shape[:2]) >= MS_SSIM_MIN_SIDE:
+        q = ms_ssim(original, decoded, convention="google")
+    return psnr(original, decoded), q
+
+
+def _choose_iterations(args, data, outputs, original) -> tuple[int, str]:
+    """The k that --bpp / --target-psnr / --target-msssim asks for, from a 16-iteration file."""
+    from rnncomp.codec.codec import info
+
+    bpps = info(data)["bpp_after_iteration"]
+    if args.bpp is not None:
+        fits = [k for k, b in enumerate(bpps, 1) if b <= args.bpp]
+        if not fits:
+            raise ValueError(f"{args.bpp} bpp is below the smallest file ({bpps[0]:.4f} bpp)")
+        return fits[-1], f"largest k within {args.bpp} bpp"
+    target, index = (args.target_psnr, 0) if args.target_psnr is not None else \
+        (args.target_msssim, 1)
+    for k, out in enumerate(outputs, 1):
+        value = _quality(original, out)[index]
+        if value is None:
+            raise ValueError("--target-msssim needs an image of at least 161x161 pixels")
+        if value >= target:
+            return k, f"smallest k reaching {target}"
+    return len(outputs), f"target {target} not reached: all {len(outputs)} iterations"
+
+
+def _compress(args):
+    from rnncomp.codec import bitstream
+    from rnncomp.codec.codec import MAX_ITERATIONS, compress, decompress_iterations
+    from rnncomp.codec.images import from_pil, read_image
+    from rnncomp.codec.io import write_atomic
+
+    out = Path(args.output)
+    if out.exists() and not args.force:
+        raise FileExistsError(17, "output exists (use --force to overwrite)", str(out))
+    with warnings.catch_warnings(record=True) as notices:
+        warnings.simplefilter("always")
+        image = from_pil(read_image(args.input))
+    for notice in notices:
+        print(f"rnncomp: notice: {notice.message}", file=sys.stderr)
+    targeted = any(v is not None for v in (args.bpp, args.target_psnr, args.target_msssim))
+    tic = time.perf_counter()
+    data = compress(image, args.model, MAX_ITERATIONS if targeted else args.iterations)
+    encode_s = time.perf_counter() - tic
+    tic = time.perf_counter()
+    outputs = decompress_iterations(data)
+    decode_s = time.perf_counter() - tic
+    k, why = len(outputs), f"{len(outputs)} iterations"
+    if targeted:
+        k, why = _choose_iterations(args, data, outputs, image.rgb)
+        data = bitstream.truncate_iterations(data, k)
+    write_atomic(out, data, overwrite=args.force)
+    h, w = image.rgb.shape[:2]
+    p, q = _quality(image.rgb, outputs[k - 1])
+    q_text = f"{q:.4f}" if q is not None else "n/a (under 161 px)"
+    print(f"{out}: {args.model}, {k} iterations ({why}), {len(data)} bytes, "
+          f"{len(data) * 8 / (h * w):.4f} bpp, PSNR {p:.2f} dB, MS-SSIM {q_text}, "
+          f"encode {encode_s:.2f} s, decode {decode_s:.2f} s")
+
+
+def _decompress(args):
+    from rnncomp.codec.codec import decompress
+    from rnncomp.codec.images import save_image
+
+    src, out = Path(args.input), Path(args.output)
+    if out.exists() and not args.force:
+        raise FileExistsError(17, "output exists (use --force to overwrite)", str(out))
+    if src.is_dir():
+        raise IsADirectoryError(21, "is a directory", str(src))
+    data = src.read_bytes()
+    tic = time.perf_counter()
+    image = decompress(data, args.iterations, max_pixels=args.max_pixels)
+    save_image(image, out, overwrite=args.force)
+    print(f"{out}: {image.shape[1]}x{image.shape[0]}, decode {time.perf_counter() - tic:.2f} s")
+
+
+def _info(args):
+    from rnncomp.codec.codec import info
+
+    src = Path(args.input)
+    if src.is_dir():
+        raise IsADirectoryError(21, "is a directory", str(src))
+    print(json.dumps(info(src.read_bytes()), indent=2))
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="rnncomp", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
+
+    from rnncomp.codec.codec import MAX_PIXELS
+    from rnncomp.models.zoo import DEFAULT_MODEL
+
+    p = sub.add_parser("compress", help="compress an image")
+    p.add_argument("input")
+    p.add_argument("output")
+    p.add_argument("--model", default=DEFAULT_MODEL, help=f"zoo id (default {DEFAULT_MODEL})")
+    rate = p.add_mutually_exclusive_group()
+    rate.add_argument("--iterations", type=int, default=8, help="k: k/8 bpp before coding")
+    rate.add_argument("--bpp", type=float, help="largest k whose file fits this bpp")
+    rate.add_argument("--target-psnr", type=float, help="smallest k reaching this PSNR (dB)")
+    rate.add_argument("--target-msssim", type=float, help="smallest k reaching this MS-SSIM")
+    p.add_argument("--force", action="store_true", help="overwrite OUTPUT")
+    p.set_defaults(func=_compress)
+
+    p = sub.add_parser("decompress", help="decode a file (fewer iterations: a preview)")
+    p.add_argument("input")
+    p.add_argument("output", help="image path; format from the suffix (PNG by default)")
+    p.add_argument("--iterations", type=int, help="decode only the first k iterations")
+    p.add_argument("--max-pixels", type=int, default=MAX_PIXELS)
+    p.add_argument("--force", action="store_true", help="overwrite OUTPUT")
+    p.set_defaults(func=_decompress)
+
+    p = sub.add_parser("info", help="header and per-iteration sizes of a file")
+    p.add_argument("input")
+    p.set_defaults(func=_info)
 
     p = sub.add_parser("models", help="list the model zoo")
     p.set_defaults(func=_models)

@@ -70,12 +70,24 @@ class RecurrentCodec:
             return 1.0
         return self.gain.apply({"params": params["gain"]}, reconstruction)
 
-    def _decoder_step(self, params, dec_carry, reconstruction, bits):
-        """x̂_{t-1}, b_t → x̂_t (the decoder side of one iteration)."""
+    def decoder_init(self, n: int, height: int, width: int):
+        """The decoder side's state before iteration 1 for a padded height x width: (carry, x̂_0)."""
+        return (self.decoder.zero_carry(n, height, width),
+                jnp.full((n, height, width, 3), 0.5, jnp.float32))
+
+    def decoder_step(self, params, decoder_state, bits):
+        """(carry, x̂_{t-1}), b_t → (carry, x̂_t): the decoder side of one iteration."""
+        dec_carry, reconstruction = decoder_state
         dec_carry, out = self.decoder.apply({"params": params["decoder"]}, dec_carry, bits)
         if self.reconstruction == "one_shot":
             return dec_carry, 0.5 + out
         return dec_carry, reconstruction + out / self._gain(params, reconstruction)
+
+    @staticmethod
+    def context_state(decoder_state):
+        """The first decoder cell's output (at the code's resolution): what the entropy model
+        may condition on, since the decoder has it before decoding the next bits."""
+        return decoder_state[0][0][-1]
 
     def _run(self, params, x, iterations: int, rng):
         """Scan k iterations over a padded x; returns (x̂_1..x̂_k, b_1..b_k)."""
@@ -87,11 +99,11 @@ class RecurrentCodec:
             step_rng = None if rng is None else jax.random.fold_in(rng, t)
             enc_carry, bits = self.encoder.apply(
                 {"params": params["encoder"]}, enc_carry, residual, step_rng)
-            dec_carry, reconstruction = self._decoder_step(params, dec_carry, reconstruction, bits)
+            dec_carry, reconstruction = self.decoder_step(params, (dec_carry, reconstruction),
+                                                          bits)
             return (enc_carry, dec_carry, reconstruction), (reconstruction, bits)
 
-        init = (self.encoder.zero_carry(n, h, w), self.decoder.zero_carry(n, h, w),
-                jnp.full_like(x, 0.5))
+        init = (self.encoder.zero_carry(n, h, w), *self.decoder_init(n, h, w))
         _, (reconstructions, bits) = jax.lax.scan(step, init, jnp.arange(iterations))
         return reconstructions, bits
 
@@ -105,6 +117,15 @@ class RecurrentCodec:
         reconstructions, bits = self._run(params, pad_to_multiple(x, STRIDE), iterations, rng)
         return reconstructions[:, :, :h, :w, :], bits
 
+    def context_states(self, params, bits):
+        """`context_state` before each iteration of a code (k, N, h, w, B): (k, N, h, w, C)."""
+        n, h, w = bits.shape[1:4]
+
+        def step(state, b):
+            return self.decoder_step(params, state, b), self.context_state(state)
+
+        return jax.lax.scan(step, self.decoder_init(n, h * STRIDE, w * STRIDE), bits)[1]
+
     def encode(self, params, x, iterations: int):
         """Bits b_1..b_k, ±1 of shape (k, N, ceil(H/16), ceil(W/16), B), inference mode."""
         return self._run(params, pad_to_multiple(x, STRIDE), iterations, None)[1]
@@ -112,14 +133,12 @@ class RecurrentCodec:
     def decode(self, params, bits, height: int, width: int, all_iterations: bool = False):
         """x̂_k from bits (k, N, h, w, B) alone (or x̂_1..x̂_k), clipped to [0, 1]."""
         n, h, w = bits.shape[1:4]
-        size = (n, h * STRIDE, w * STRIDE)
 
-        def step(carry, b):
-            dec_carry, reconstruction = carry
-            dec_carry, reconstruction = self._decoder_step(params, dec_carry, reconstruction, b)
-            return (dec_carry, reconstruction), (reconstruction if all_iterations else None)
+        def step(state, b):
+            state = self.decoder_step(params, state, b)
+            return state, (state[1] if all_iterations else None)
 
-        init = (self.decoder.zero_carry(*size), jnp.full((*size, 3), 0.5, jnp.float32))
+        init = self.decoder_init(n, h * STRIDE, w * STRIDE)
         (_, final), history = jax.lax.scan(step, init, bits)
         out = history if all_iterations else final
         if all_iterations:

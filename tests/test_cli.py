@@ -1,0 +1,81 @@
+"""The command line: one-line errors and nonzero exits for bad input; nothing is overwritten."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from rnncomp.cli import main
+from rnncomp.models import zoo
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def png(tmp_path):
+    path = tmp_path / "in.png"
+    Image.fromarray(np.full((20, 24, 3), 128, np.uint8)).save(path)
+    return path
+
+
+@pytest.mark.parametrize("make_input,message", [
+    (lambda d: d / "missing.png", "no such file"),
+    (lambda d: d, "is a directory"),
+    (lambda d: (d / "junk.png").write_bytes(b"not an image") and d / "junk.png", "cannot read"),
+])
+def test_compress_bad_inputs(capsys, tmp_path, make_input, message):
+    code, _, err = run(capsys, "compress", str(make_input(tmp_path)), str(tmp_path / "o.rnnc"))
+    assert code != 0
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "o.rnnc").exists()
+
+
+def test_existing_output_is_kept_without_force(capsys, tmp_path, png):
+    out = tmp_path / "o.rnnc"
+    out.write_bytes(b"precious")
+    code, _, err = run(capsys, "compress", str(png), str(out))
+    assert code != 0 and "output exists" in err
+    assert out.read_bytes() == b"precious"
+    decoded = tmp_path / "o.png"
+    decoded.write_bytes(b"precious")
+    code, _, err = run(capsys, "decompress", str(out), str(decoded))
+    assert code != 0 and "output exists" in err and decoded.read_bytes() == b"precious"
+
+
+@pytest.mark.parametrize("payload,message", [
+    (b"", "magic"),
+    (b"GIF89a" + bytes(40), "magic"),
+    (b"RNNC\x09" + bytes(40), "version"),
+])
+def test_decompress_and_info_reject_foreign_files(capsys, tmp_path, payload, message):
+    src = tmp_path / "x.rnnc"
+    src.write_bytes(payload)
+    for argv in (("decompress", str(src), str(tmp_path / "x.png")), ("info", str(src))):
+        code, _, err = run(capsys, *argv)
+        assert code != 0 and message in err.lower() and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_unknown_model_is_one_line(capsys, tmp_path, png):
+    code, _, err = run(capsys, "compress", str(png), str(tmp_path / "o.rnnc"), "--model", "nope")
+    assert code != 0 and "unknown model id 'nope'" in err and "Traceback" not in err
+
+
+def test_models_lists_the_zoo(capsys):
+    code, out, _ = run(capsys, "models")
+    assert code == 0
+    for model_id in zoo.ZOO:
+        assert model_id in out
+
+
+def test_real_process_exit_status(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "rnncomp.cli", "info", str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.startswith("rnncomp: error:") and "Traceback" not in result.stderr

@@ -1,0 +1,87 @@
+import hashlib
+
+import jax
+import numpy as np
+import pytest
+
+from rnncomp.codec import bitstream
+from rnncomp.codec.codec import TILE, Runtime, compress, decompress, decompress_iterations, info
+from rnncomp.codec.errors import CodecError, ModelMismatchError
+from rnncomp.entropy.context_model import ContextModel
+from rnncomp.models import islam2021, zoo
+
+
+@pytest.fixture(scope="module")
+def runtime():
+    """A width-1/16 model and a context model with random weights: real coding, any quality."""
+    model = islam2021(width=1 / 16)
+    params = model.init(jax.random.PRNGKey(0))
+    context = ContextModel(features=8, groups=4)
+    x = np.zeros((1, 2, 2, 32), np.float32)
+    state = np.zeros((1, 2, 2, model.decoder.zero_carry(1, 32, 32)[0][-1].shape[-1]), np.float32)
+    context_params = context.init(jax.random.PRNGKey(1), state, x, x, x[0, 0, 0], 1)["params"]
+    sha = hashlib.sha256(zoo.weights_bytes(params)).hexdigest()
+    return Runtime("test-model", sha, model, params, context, context_params)
+
+
+def image(h, w, channels=3, seed=0):
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 256, (h // 4 + 1, w // 4 + 1, channels), dtype=np.uint8)
+    big = np.repeat(np.repeat(base, 4, axis=0), 4, axis=1)[:h, :w]
+    return big[..., 0] if channels == 1 else big
+
+
+@pytest.mark.parametrize("h,w", [(1, 1), (17, 33), (40, 24)])
+def test_round_trip_odd_sizes_and_prefixes(runtime, h, w):
+    x = image(h, w)
+    data = compress(x, runtime, iterations=3)
+    assert info(data)["bpp"] == len(data) * 8 / (h * w)
+    outs = decompress_iterations(data, runtime=runtime)
+    assert len(outs) == 3 and all(o.shape == (h, w, 3) and o.dtype == np.uint8 for o in outs)
+    # Prefix decoding equals decoding a file that holds only that prefix.
+    for k in (1, 2):
+        prefix = bitstream.truncate_iterations(data, k)
+        np.testing.assert_array_equal(decompress(prefix, runtime=runtime), outs[k - 1])
+        np.testing.assert_array_equal(decompress(data, iterations=k, runtime=runtime), outs[k - 1])
+    # Same as the model's own decoder on the same bits.
+    model, params = runtime.model, runtime.params
+    bits = model.encode(params, x[None].astype(np.float32) / 255.0, 3)
+    expected = np.round(np.asarray(model.decode(params, bits, h, w))[0] * 255)
+    np.testing.assert_allclose(outs[-1], expected, atol=1)
+
+
+def test_tiles_code_independently(runtime):
+    x = image(20, TILE + 40, seed=3)  # two tiles side by side
+    out = decompress(compress(x, runtime, iterations=1), runtime=runtime)
+    assert out.shape == x.shape
+    model, params = runtime.model, runtime.params
+    for x0, x1 in ((0, TILE), (TILE, TILE + 40)):
+        tile = x[None, :, x0:x1].astype(np.float32) / 255.0
+        expected = np.round(np.asarray(model.decode(params, model.encode(params, tile, 1), 20,
+                                                    x1 - x0))[0] * 255)
+        np.testing.assert_allclose(out[:, x0:x1], expected, atol=1)
+
+
+def test_gray_and_alpha(runtime):
+    gray = image(20, 30, channels=1)
+    out = decompress(compress(gray, runtime, iterations=2), runtime=runtime)
+    assert out.shape == (20, 30)
+    rgba = image(20, 30, channels=4, seed=1)
+    out = decompress(compress(rgba, runtime, iterations=1), runtime=runtime)
+    assert out.shape == (20, 30, 4)
+    np.testing.assert_array_equal(out[..., 3], rgba[..., 3])  # alpha is lossless
+
+
+def test_entropy_mismatch_and_wrong_model_are_detected(runtime):
+    data = compress(image(32, 32), runtime, iterations=2)
+    other = Runtime("test-model", runtime.weights_sha256, runtime.model, runtime.params,
+                    runtime.context_model,
+                    jax.tree_util.tree_map(lambda a: a + 0.5, runtime.context_params))
+    with pytest.raises(CodecError):
+        decompress(data, runtime=other)
+    renamed = Runtime("test-model", hashlib.sha256(b"x").hexdigest(), runtime.model,
+                      runtime.params)
+    with pytest.raises(ModelMismatchError):
+        decompress(data, runtime=renamed)
+    with pytest.raises(ModelMismatchError, match="does not have"):
+        decompress(data)  # "test-model" is not in the zoo
