@@ -23,12 +23,6 @@ def _models(args):
         print("no models shipped")
 
 
-def _train(args):
-    from rnncomp.training import main as train_main
-
-    train_main.run(["rnncomp train", *args.rest])
-
-
 def _export(args):
     from rnncomp.training.export import export
 
@@ -163,10 +157,8 @@ def build_parser():
     p = sub.add_parser("models", help="list the model zoo")
     p.set_defaults(func=_models)
 
-    p = sub.add_parser("train", help="train a config (flags: --config FILE --workdir DIR "
-                                     "[--config.key=value ...])", add_help=False)
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=_train)
+    sub.add_parser("train", help="train a config: --config FILE --workdir DIR "
+                                 "[--config.key=value ...] (absl flags)")
 
     p = sub.add_parser("export", help="write a training workdir's latest weights as a zoo file")
     p.add_argument("workdir")
@@ -177,6 +169,11 @@ def build_parser():
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["train"]:  # absl parses the training flags (--config.key=value overrides)
+        from rnncomp.training import main as train_main
+
+        return train_main.run(["rnncomp train", *argv[1:]])
     args = build_parser().parse_args(argv)
     try:
         args.func(args)

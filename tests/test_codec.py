@@ -85,3 +85,14 @@ def test_entropy_mismatch_and_wrong_model_are_detected(runtime):
         decompress(data, runtime=renamed)
     with pytest.raises(ModelMismatchError, match="does not have"):
         decompress(data)  # "test-model" is not in the zoo
+
+
+def test_codec_path_does_not_import_tensorflow(tmp_path):
+    import subprocess
+    import sys
+
+    script = ("import sys, numpy as np, rnncomp, rnncomp.cli\n"
+              "from rnncomp.codec import codec\n"
+              "assert 'tensorflow' not in sys.modules, 'tensorflow imported'\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-500:]

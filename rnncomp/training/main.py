@@ -1,17 +1,19 @@
 """`rnncomp train --config experiments/configs/NAME.py --workdir DIR [--config.key=value ...]`.
 
-Multi-host: call with RNNCOMP_DISTRIBUTED=1 on every host (jax.distributed.initialize reads the
-coordinator address, process count and id from the cluster environment); the batch is then split
+A run restarted with the same workdir resumes from its last checkpoint. Multi-host: start the
+same command on every host with RNNCOMP_DISTRIBUTED=1 (jax.distributed.initialize then reads the
+coordinator address, process count and id from the cluster environment); the batch is split
 over all devices of all hosts.
 """
 
 import os
 import sys
+from pathlib import Path
 
 from absl import app, flags
 from ml_collections import config_flags
 
-from rnncomp.training.train import train_and_evaluate
+from rnncomp import errors
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("config", None, "Training configuration file.",
@@ -23,12 +25,44 @@ flags.mark_flags_as_required(["config", "workdir"])
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+    from rnncomp.training.train import train_and_evaluate
+
     if os.environ.get("RNNCOMP_DISTRIBUTED"):
         import jax
 
         jax.distributed.initialize()
-    train_and_evaluate(FLAGS.config, FLAGS.workdir)
+    try:
+        train_and_evaluate(FLAGS.config, FLAGS.workdir)
+    except errors.USER_ERRORS as e:
+        print(f"rnncomp train: error: {errors.describe(e)}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _add_config_root(argv):
+    """Configs import their base as `experiments.configs.default`: put the folder holding
+    `experiments/` on sys.path, wherever the command runs from."""
+    for i, arg in enumerate(argv):
+        value = arg.split("=", 1)[1] if arg.startswith("--config=") else (
+            argv[i + 1] if arg == "--config" and i + 1 < len(argv) else None)
+        if value:
+            for parent in Path(value.split(":")[0]).resolve().parents:
+                if (parent / "experiments" / "configs").is_dir():
+                    sys.path.insert(0, str(parent))
+                    return
 
 
 def run(argv=None):
-    app.run(main, argv=argv or sys.argv)
+    argv = argv or sys.argv
+    _add_config_root(argv)
+    app.run(main, argv=argv, flags_parser=_parse_flags)
+
+
+def _parse_flags(argv):
+    try:
+        return FLAGS(argv)
+    except (flags.Error, ValueError, KeyError, AttributeError, OSError) as e:
+        message = " ".join(str(e).split())
+        if isinstance(e, KeyError | AttributeError):
+            message = f"unknown config key {message}"
+        print(f"rnncomp train: error: {message}", file=sys.stderr)
+        sys.exit(2)
