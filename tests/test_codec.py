@@ -96,3 +96,22 @@ def test_codec_path_does_not_import_tensorflow(tmp_path):
               "assert 'tensorflow' not in sys.modules, 'tensorflow imported'\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-500:]
+
+
+def test_mutated_and_truncated_real_files_give_clean_errors(runtime):
+    data = compress(image(24, 40, seed=5), runtime, iterations=2)
+    rng = np.random.default_rng(0)
+    outcomes = {"error": 0, "decoded": 0}
+    for trial in range(1500):
+        mutated = bytearray(data)
+        if trial % 3 == 0:
+            mutated = mutated[: rng.integers(len(data))]
+        else:
+            for _ in range(rng.integers(1, 4)):
+                mutated[rng.integers(len(mutated))] = rng.integers(256)
+        try:
+            decompress(bytes(mutated), runtime=runtime)
+            outcomes["decoded"] += 1  # a mutation that changed nothing the CRCs cover
+        except CodecError:
+            outcomes["error"] += 1
+    assert outcomes["error"] > 1400

@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from rnncomp.codec.bitstream import ColorMode
+from rnncomp.codec.errors import CorruptStreamError
 
 
 @dataclass
@@ -80,10 +81,10 @@ def decode_alpha(data: bytes, width: int, height: int) -> np.ndarray:
     try:
         with Image.open(io.BytesIO(data)) as im:
             if im.format != "PNG" or im.size != (width, height) or im.mode != "L":
-                raise ValueError("alpha plane of the wrong kind or size: file corrupted")
+                raise CorruptStreamError("alpha plane of the wrong kind or size: file corrupted")
             return np.asarray(im)
-    except (OSError, SyntaxError) as e:
-        raise ValueError(f"alpha plane unreadable: {e}") from None
+    except (OSError, SyntaxError, Image.DecompressionBombError) as e:
+        raise CorruptStreamError(f"alpha plane unreadable: {e}") from None
 
 
 def to_output(rgb: np.ndarray, mode: ColorMode, alpha: np.ndarray | None) -> np.ndarray:

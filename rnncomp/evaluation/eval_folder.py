@@ -24,6 +24,7 @@ JAX's threads); JAX models run in this process, one image after another.
 """
 
 import argparse
+import contextlib
 import csv
 import dataclasses
 import io
@@ -117,7 +118,9 @@ def evaluate_folder(
     `qualities` overrides DEFAULT_QUALITIES per codec; models are coded once with `iterations`
     iterations, one point per prefix. `runtime_overrides` maps model ids to Runtimes used instead
     of the zoo's (tests, unshipped weights). `limit` keeps the first N images by name. Anchors
-    not evaluated are left out of the BD-rate tables.
+    not evaluated are left out of the BD-rate tables. With workers > 1 the classical codecs run
+    in spawned processes, which import the caller's main module: call this from behind an
+    `if __name__ == "__main__":` guard.
     """
     out_dir = Path(out_dir)
     runtime_overrides = dict(runtime_overrides or {})
@@ -245,7 +248,7 @@ class PointCache:
             self.rows[(row["codec"], row["image"], row["setting"])] = row
         if bad or not text:
             if bad:
-                print(f"{path}: dropped {bad} incomplete rows", file=sys.stderr)
+                print(f"{path}: dropped {bad} incomplete row(s)", file=sys.stderr)
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".csv.tmp")
             tmp.write_text(_csv_line(POINT_COLUMNS)
@@ -366,11 +369,14 @@ def _compute_classical(cache: PointCache, codecs: Sequence[str],
         return []
     workers = max(1, min(workers or 1, len(tasks)))
     print(f"{sum(len(t[3]) for t in tasks)} classical points to compute ({len(tasks)} "
-          f"codec-image pairs, {workers} processes)", file=sys.stderr)
+          f"codec/image pairs, {workers} worker(s))", file=sys.stderr)
     failures = []
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        for i, (name, image, rows, error) in enumerate(
-                pool.imap_unordered(_classical_task, tasks), 1):
+    with contextlib.ExitStack() as stack:
+        results = map(_classical_task, tasks)
+        if workers > 1:
+            pool = stack.enter_context(multiprocessing.get_context("spawn").Pool(workers))
+            results = pool.imap_unordered(_classical_task, tasks)
+        for i, (name, image, rows, error) in enumerate(results, 1):
             cache.add(rows)
             status = f"failed: {error}" if error else f"{len(rows)} points"
             print(f"[{i}/{len(tasks)}] {name} {image}: {status}", file=sys.stderr)
