@@ -15,7 +15,8 @@ def test_tfds_data_source_feeds_random_crops(tmp_path):
     tfds.dataset_builders.store_as_tfds_dataset(
         name="rnncomp_tiny_images", version="1.0.0",
         features=tfds.features.FeaturesDict({"image": tfds.features.Image(shape=(None, None, 3))}),
-        split_datasets={"train": list(enumerate(examples))}, data_dir=str(tmp_path), file_format="array_record")
+        split_datasets={"train": list(enumerate(examples))}, data_dir=str(tmp_path),
+        file_format="array_record")
     images = input_pipeline.TFDSImages("rnncomp_tiny_images", "train", str(tmp_path))
     assert len(images) == 6
     stored = sorted(images[i].tobytes() for i in range(6))
