@@ -31,5 +31,12 @@ demo: install
 	$(BIN)/rnncomp decompress $(DEMO_DIR)/sample-8.rnnc $(DEMO_DIR)/preview-2.png --iterations 2 --force
 	$(BIN)/rnncomp info $(DEMO_DIR)/sample-8.rnnc
 
+# The README's Kodak table: every classical codec and shipped model, BD-rates, plots.
+eval: install
+	$(BIN)/rnncomp eval ../shared/data/kodak --out results/kodak \
+		--anchors jpeg420,hevc420 \
+		--reference ../shared/reference/islam2021_kodak_mean.csv \
+		--reference ../shared/reference/published_kodak.csv
+
 bench: install
 	$(BIN)/python experiments/benchmarks/model_costs.py

@@ -154,6 +154,10 @@ def build_parser():
     p.add_argument("input")
     p.set_defaults(func=_info)
 
+    from rnncomp.evaluation.eval_folder import add_eval_parser
+
+    add_eval_parser(sub)
+
     p = sub.add_parser("models", help="list the model zoo")
     p.set_defaults(func=_models)
 
