@@ -33,6 +33,17 @@ class ZooEntry:
 ZOO = {
     entry.id: entry
     for entry in (
+        ZooEntry(
+            id="islam2021-gdn-w025",
+            model={"name": "islam2021", "width": 0.25},
+            weights="islam2021-gdn-w025.npz",
+            sha256="609332a700c7b10d5c1e4d20bdbd9df3485f88b2187c3589d86822106b87b3e4",
+            description="Islam et al. 2021 GDN model at 1/4 widths (2.24 M parameters), "
+                        "LSTM cells, additive reconstruction, 32 bits per 16x16 block",
+            training="1200 steps of batch 32 (32x32 crops of ../shared/data/train, BSDS500, "
+                     "400 images), 8 unrolled iterations, config experiments/configs/"
+                     "cpu_gdn.py; 0.80 h on 2 CPU cores",
+        ),
     )
 }
 DEFAULT_MODEL = "islam2021-gdn-w025"

@@ -1,0 +1,37 @@
+"""Validation MS-SSIM and PSNR after 1, 2, 4 and 8 iterations against training hours, from the
+eval.jsonl files that training writes (one per run):
+
+    python experiments/plot_learning_curves.py OUT.png NAME=WORKDIR/eval.jsonl ...
+"""
+
+import json
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def main(argv):
+    out, runs = argv[0], [a.split("=", 1) for a in argv[1:]]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for name, path in runs:
+        records = [json.loads(line) for line in open(path)]
+        hours = [r["train_seconds"] / 3600 for r in records]
+        for k, style in ((1, ":"), (2, "-."), (4, "--"), (8, "-")):
+            for ax, metric in zip(axes, ("ms_ssim", "psnr"), strict=True):
+                ax.plot(hours, [r[metric][k - 1] for r in records], style, marker="o",
+                        label=f"{name}, {k} it")
+    for ax, label in zip(axes, ("MS-SSIM (Google), validation", "PSNR (dB), validation"),
+                         strict=True):
+        ax.set_xlabel("training hours (2-core CPU)")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
