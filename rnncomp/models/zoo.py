@@ -43,6 +43,11 @@ ZOO = {
             training="1200 steps of batch 32 (32x32 crops of ../shared/data/train, BSDS500, "
                      "400 images), 8 unrolled iterations, config experiments/configs/"
                      "cpu_gdn.py; 0.80 h on 2 CPU cores",
+            context_model={
+                "settings": {"features": 64, "groups": 4, "max_iterations": 16},
+                "weights": "islam2021-gdn-w025.context.npz",
+                "sha256": "1ceaac615d434c115827e75db5ef1f434fcce5e694c695e8d0d0d3f4dc535a90",
+            },
         ),
     )
 }
