@@ -142,6 +142,8 @@ def toderici2017(width: float = 1.0, cell: str = "lstm", reconstruction: str = "
     """The LSTM baseline (paper widths by default); the GDN flags give Islam et al.'s variants."""
     if cell not in CELLS:
         raise ValueError(f"unknown cell {cell!r}: choose one of {sorted(CELLS)}")
+    for channels in ENCODER_WIDTHS + DECODER_WIDTHS:
+        scaled(channels, width)  # refuse bad widths now, not at the first call
     gain = GainEstimator(scaled(32, max(width, 0.125)), dtype=dtype)
     return RecurrentCodec(
         encoder=Encoder(width, cell, bits, analysis_gdn, dtype),

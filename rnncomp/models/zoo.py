@@ -49,6 +49,18 @@ ZOO = {
                 "sha256": "1ceaac615d434c115827e75db5ef1f434fcce5e694c695e8d0d0d3f4dc535a90",
             },
         ),
+        ZooEntry(
+            id="toderici2017-lstm-w025",
+            model={"name": "toderici2017", "width": 0.25},
+            weights="toderici2017-lstm-w025.npz",
+            sha256="661cc250a42d1a0a90b3654c7c669fd397f3f2d04810042b3d972d7cae5d08d2",
+            description="Toderici et al. 2017 LSTM baseline (Islam et al.'s) at 1/4 widths "
+                        "(2.22 M parameters), additive reconstruction, 32 bits per 16x16 block; "
+                        "no entropy model yet (bits coded at p = 1/2)",
+            training="800 steps of batch 32 (32x32 crops of ../shared/data/train, BSDS500, "
+                     "400 images), 8 unrolled iterations, config experiments/configs/"
+                     "cpu_lstm.py; 0.56 h on 2 CPU cores",
+        ),
     )
 }
 DEFAULT_MODEL = "islam2021-gdn-w025"
