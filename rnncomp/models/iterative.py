@@ -140,11 +140,7 @@ class RecurrentCodec:
 
         init = self.decoder_init(n, h * STRIDE, w * STRIDE)
         (_, final), history = jax.lax.scan(step, init, bits)
-        out = history if all_iterations else final
-        if all_iterations:
-            out = out[:, :, :height, :width, :]
-        else:
-            out = crop(out, height, width)
+        out = history[:, :, :height, :width, :] if all_iterations else crop(final, height, width)
         return jnp.clip(out, 0.0, 1.0)
 
 

@@ -179,7 +179,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
     writer = metric_writers.create_default_writer(
         workdir, just_logging=jax.process_index() > 0)
     if start_step == 0:
-        writer.write_hparams({k: v for k, v in _flatten(config.to_dict()).items()})
+        writer.write_hparams(_flatten(config.to_dict()))
         writer.write_scalars(0, {"params": count_params(state.params)})
 
     step_fn = jax.jit(functools.partial(train_step, model=model, iterations=config.iterations,
