@@ -2,12 +2,16 @@
 
     python experiments/ablate.py --workdir workdirs/ablate --minutes 20 \
         gdn=experiments/configs/cpu_gdn.py lstm=experiments/configs/cpu_lstm.py \
+        gru=experiments/configs/ablation.py:gru \
         'gdn_lr5e-4=experiments/configs/cpu_gdn.py:learning_rate=5e-4,iterations=16'
 
-Each SPEC is NAME=CONFIG[:key=value,...]. Runs live in WORKDIR/NAME and resume where they
-stopped; a finished run is only re-evaluated. The table gives, per run, its steps and training
-hours, validation PSNR and MS-SSIM (Google convention) after iterations 1, 2, 4, 8 (and 16), and
-the BD-rate in MS-SSIM against the first run over nominal bpp (k/8).
+Each SPEC is NAME=CONFIG[:ARG][:key=value,...]: ARG goes to the config's get_config(ARG) as
+with `rnncomp train --config CONFIG:ARG`; the overrides win over the budget flags (give one run
+`num_train_steps=...` to equalise compute when its steps cost more). Runs live in WORKDIR/NAME
+and resume where they stopped; a finished run is only re-evaluated. The table gives, per run,
+its steps and training hours, validation PSNR and MS-SSIM (Google convention) after
+iterations 1, 2, 4, 8 (and 16), and the BD-rate in MS-SSIM against the first run over nominal
+bpp (k/8).
 """
 
 import argparse
@@ -25,13 +29,18 @@ from rnncomp.evaluation.bd_rate import bd_rate  # noqa: E402
 from rnncomp.training.train import train_and_evaluate  # noqa: E402
 
 
-def load_config(spec: str) -> tuple[str, ml_collections.ConfigDict]:
+def load_config(spec: str, budget: dict) -> tuple[str, ml_collections.ConfigDict]:
+    """(name, config) of NAME=CONFIG[:ARG][:key=value,...], `budget` set before the overrides."""
     name, _, rest = spec.partition("=")
-    path, _, overrides = rest.partition(":")
+    path, *parts = rest.split(":")
+    args = [p for p in parts if "=" not in p]
+    overrides = ",".join(p for p in parts if "=" in p)
     module_spec = importlib.util.spec_from_file_location(f"ablate_{name}", path)
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
-    config = module.get_config()
+    config = module.get_config(*args)
+    with config.unlocked():
+        config.update(budget)
     for item in filter(None, overrides.split(",")):
         key, _, value = item.partition("=")
         node = config
@@ -54,19 +63,17 @@ def main(argv=None):
     parser.add_argument("--val-images", type=int, default=None)
     args = parser.parse_args(argv)
 
+    budget = ({"max_train_minutes": args.minutes} if args.minutes else
+              {"num_train_steps": args.steps})
+    budget["eval_every_steps"] = 10**9  # evaluate once, at the end
     rows = []
     for spec in args.specs:
-        name, config = load_config(spec)
+        name, config = load_config(spec, budget)
         with config.unlocked():
-            if args.minutes:
-                config.max_train_minutes = args.minutes
-            else:
-                config.num_train_steps = args.steps
             if args.val_dir:
                 config.data.val_dir = args.val_dir
             if args.val_images:
                 config.data.val_images = args.val_images
-            config.eval_every_steps = 10**9  # evaluate once, at the end
         workdir = Path(args.workdir) / name
         state = train_and_evaluate(config, workdir)
         result = _final_eval(config, workdir, state)

@@ -148,3 +148,32 @@ def test_sharded_step_equals_single_device_step():
                          timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "OK" in out.stdout
+
+
+def test_init_from_zoo_and_npz_files(tmp_path):
+    import jax
+
+    from rnncomp.models import build_model, zoo
+    from rnncomp.training.train import initial_params
+
+    config = tiny.get_config()
+    config.model.update(zoo.ZOO[zoo.DEFAULT_MODEL].model)
+    model = build_model(config.model)
+    config.init_from = zoo.DEFAULT_MODEL
+    params = initial_params(jax.random.PRNGKey(0), config, model)
+    _, expected = zoo.load(zoo.DEFAULT_MODEL)
+    np.testing.assert_array_equal(params["encoder"]["rnn1"]["input_conv"]["kernel"],
+                                  expected["encoder"]["rnn1"]["input_conv"]["kernel"])
+
+    path = tmp_path / "w.npz"
+    path.write_bytes(zoo.weights_bytes(expected))
+    config.init_from = str(path)
+    from_file = initial_params(jax.random.PRNGKey(0), config, model)
+    assert jax.tree_util.tree_all(jax.tree_util.tree_map(np.array_equal, from_file, params))
+
+    config.model.width = 0.125  # another model: the weights do not fit
+    with pytest.raises(ValueError, match="does not fit"):
+        initial_params(jax.random.PRNGKey(0), config, build_model(config.model))
+    config.init_from = str(tmp_path / "missing.npz")
+    with pytest.raises(ValueError, match="neither a zoo id"):
+        initial_params(jax.random.PRNGKey(0), config, build_model(config.model))

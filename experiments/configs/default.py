@@ -45,6 +45,7 @@ def get_config():
     config.num_train_steps = 1_000_000
     config.max_train_minutes = 0.0  # stop after this much training time; 0 = no limit
     config.seed = 0
+    config.init_from = ""  # zoo id or .npz weights to start from (fine-tuning); "" = random
 
     config.log_every_steps = 50
     config.eval_every_steps = 5_000

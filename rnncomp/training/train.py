@@ -23,7 +23,7 @@ from flax import struct
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from rnncomp.evaluation.metrics import ms_ssim, psnr
-from rnncomp.models import RecurrentCodec, build_model, count_params
+from rnncomp.models import RecurrentCodec, build_model, count_params, zoo
 from rnncomp.training import input_pipeline
 from rnncomp.training.losses import iteration_weights, residual_loss, residual_losses
 
@@ -50,8 +50,30 @@ def create_learning_rate_fn(config):
     return optax.join_schedules([warmup, halving], [config.warmup_steps])
 
 
-def create_train_state(rng, config, model: RecurrentCodec) -> TrainState:
+def initial_params(rng, config, model: RecurrentCodec):
+    """Random initialisation, or the weights named by `config.init_from` (a zoo id or an .npz
+    file in the zoo's format) to fine-tune a trained model; their tree must match the model's."""
     params = model.init(rng, config.data.crop_size, config.data.crop_size)
+    if not config.get("init_from"):
+        return params
+    source = config.init_from
+    if source in zoo.ZOO:
+        _, loaded = zoo.load(source)
+    else:
+        try:
+            loaded = zoo.read_weights(Path(source).read_bytes())
+        except (OSError, ValueError) as error:
+            raise ValueError(f"init_from {source!r} is neither a zoo id nor a readable .npz "
+                             f"weights file ({error})") from None
+    expected = jax.tree_util.tree_map(jnp.shape, params)
+    if jax.tree_util.tree_map(jnp.shape, loaded) != expected:
+        raise ValueError(f"init_from {source!r} does not fit the configured model "
+                         f"(different layers or widths)")
+    return jax.tree_util.tree_map(jnp.asarray, loaded)
+
+
+def create_train_state(rng, config, model: RecurrentCodec) -> TrainState:
+    params = initial_params(rng, config, model)
     chain = [optax.clip_by_global_norm(config.grad_clip)] if config.grad_clip else []
     tx = optax.chain(*chain, optax.adam(create_learning_rate_fn(config)))
     return TrainState(step=jnp.zeros((), jnp.int32), params=params, opt_state=tx.init(params),

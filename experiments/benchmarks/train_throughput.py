@@ -1,0 +1,99 @@
+"""Training throughput of each shipped CPU config and the paper configs on this machine: the real
+jitted `train_step` (donated state, stochastic binarizer, Adam), its steps/s, patches/s and
+achieved GFLOP/s beside a float32 matmul's measured in the same run, and the input pipeline's
+own patches/s (it must outrun the step). Quiet machine only:
+
+    python experiments/benchmarks/train_throughput.py --train-dir ../shared/data/train \
+        [--configs cpu_gdn cpu_lstm islam2021_gdn toderici2017_lstm] [--repeats 5]
+
+FLOPs: 2 x the 1-iteration forward's MACs (XLA's cost analysis) x patches x iterations x 3 for
+forward + backward, as in model_costs.py.
+"""
+
+import argparse
+import functools
+import importlib
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from experiments.benchmarks.model_costs import flops, matmul_gflops  # noqa: E402
+from rnncomp.models import build_model  # noqa: E402
+from rnncomp.training import input_pipeline  # noqa: E402
+from rnncomp.training.losses import iteration_weights  # noqa: E402
+from rnncomp.training.train import create_train_state, train_step  # noqa: E402
+
+
+def forward_gmac_per_patch(model, params, crop: int) -> float:
+    compiled = jax.jit(functools.partial(model, iterations=1)).lower(
+        params, jnp.zeros((1, crop, crop, 3))).compile()
+    return flops(compiled) / 2 / 1e9
+
+
+def measure(name: str, images, repeats: int) -> dict:
+    config = importlib.import_module(f"experiments.configs.{name}").get_config()
+    model = build_model(config.model)
+    state = create_train_state(jax.random.PRNGKey(0), config, model)
+    step = jax.jit(functools.partial(
+        train_step, model=model, iterations=config.iterations,
+        weights=iteration_weights(config.iterations), norm=config.loss_norm), donate_argnums=0)
+    batches = [input_pipeline.random_crops(images, 0, i, config.batch_size,
+                                           config.data.crop_size) for i in range(repeats + 1)]
+    rng = jax.random.PRNGKey(1)
+    tic = time.perf_counter()
+    state, metrics = step(state, batches[0], rng)
+    jax.block_until_ready(metrics)
+    compile_s = time.perf_counter() - tic
+    times = []
+    for batch in batches[1:]:
+        tic = time.perf_counter()
+        state, metrics = step(state, batch, rng)
+        jax.block_until_ready(metrics)
+        times.append(time.perf_counter() - tic)
+    seconds = statistics.median(times)
+    gmac = forward_gmac_per_patch(model, state.params, config.data.crop_size)
+    gflop = 3 * 2 * gmac * config.batch_size * config.iterations
+    return {"config": name, "width": config.model.width, "iterations": config.iterations,
+            "batch": config.batch_size, "crop": config.data.crop_size, "compile_s": compile_s,
+            "step_s": seconds, "patches_s": config.batch_size / seconds, "gflop": gflop,
+            "gflops": gflop / seconds}
+
+
+def pipeline_patches_per_s(images, batch: int = 32, crop: int = 32, steps: int = 50) -> float:
+    tic = time.perf_counter()
+    for i in range(steps):
+        input_pipeline.random_crops(images, 0, i, batch, crop)
+    return steps * batch / (time.perf_counter() - tic)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--train-dir", required=True)
+    parser.add_argument("--configs", nargs="+",
+                        default=["cpu_gdn", "cpu_lstm", "islam2021_gdn", "toderici2017_lstm"])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    images = input_pipeline.load_folder(args.train_dir)
+    peak = matmul_gflops()
+    rows = [measure(name, images, args.repeats) for name in args.configs]
+    print(f"jax {jax.__version__}, {jax.devices()[0].device_kind} x {jax.device_count()}, "
+          f"float32 matmul 2048^3: {peak:.0f} GFLOP/s; input pipeline (one thread): "
+          f"{pipeline_patches_per_s(images):.0f} patches/s of 32x32")
+    print("| config | width | iterations | batch x crop | compile s | s/step | steps/s | "
+          "patches/s | GFLOP/step | GFLOP/s | of matmul |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['config']} | {r['width']:g} | {r['iterations']} | {r['batch']} x "
+              f"{r['crop']} | {r['compile_s']:.1f} | {r['step_s']:.2f} | {1 / r['step_s']:.3f} | "
+              f"{r['patches_s']:.1f} | {r['gflop']:.0f} | {r['gflops']:.0f} | "
+              f"{100 * r['gflops'] / peak:.0f} % |")
+
+
+if __name__ == "__main__":
+    main()
