@@ -19,6 +19,7 @@ from rnncomp.codec.bitstream import (
     Container,
     Header,
     bits_check,
+    codec_hash,
     pack,
     truncate_iterations,
     unpack,
@@ -67,7 +68,7 @@ SAMPLE_FILES = [pack(_sample()), pack(_sample(3, ALPHA))]
 
 def _raw_file(
     model_id: bytes = b"m",
-    version: int = 1,
+    version: int = 2,
     width: int = 5,
     height: int = 7,
     mode: int = 0,
@@ -100,6 +101,14 @@ def test_round_trip(data):
     container = unpack(data)
     assert pack(container) == data
     assert container.header == HEADER
+
+
+def test_version_1_files_keep_their_version():
+    data = _raw_file(version=1)
+    container = unpack(data)
+    assert container.header.version == 1
+    assert pack(container) == data
+    assert truncate_iterations(data, 1) == data
 
 
 def test_round_trip_preserves_every_field():
@@ -188,7 +197,8 @@ def test_alpha_and_header_crc_mismatch():
     [
         (b"", NotRnncompError, r"^not an rnncomp file \(bad magic\)$"),
         (b"PNG\x89" + bytes(40), NotRnncompError, "bad magic"),
-        (_raw_file(version=2), UnsupportedVersionError, "version 2"),
+        (_raw_file(version=0), UnsupportedVersionError, "version 0"),
+        (_raw_file(version=3), UnsupportedVersionError, "3 .this build reads versions 1, 2"),
         (_raw_file(model_id=b""), InvalidHeaderError, "model id"),
         (_raw_file(model_id=b"x" * 65), InvalidHeaderError, "model id"),
         (_raw_file(model_id=b"a b"), InvalidHeaderError, "model id"),
@@ -281,6 +291,8 @@ def test_header_validates_its_fields():
         Header("m", WEIGHTS_HASH, 2**32, 1)
     with pytest.raises(InvalidHeaderError):
         Header("m", WEIGHTS_HASH, 1, 1, mode=3)
+    with pytest.raises(InvalidHeaderError):
+        Header("m", WEIGHTS_HASH, 1, 1, version=3)
     assert Header("m", WEIGHTS_HASH, 1, 1, mode=1).mode is ColorMode.GRAY
 
 
@@ -298,6 +310,16 @@ def test_weights_hash_prefix():
     assert weights_hash_prefix(digest.upper()) == digest[:16]
     with pytest.raises(ValueError):
         weights_hash_prefix(digest[:20])
+
+
+def test_codec_hash_covers_weights_and_entropy_model():
+    weights, context = hashlib.sha256(b"w").hexdigest(), hashlib.sha256(b"c").hexdigest()
+    expected = hashlib.sha256((weights + context).encode("ascii")).hexdigest()[:16]
+    assert codec_hash(weights.upper(), context) == expected
+    assert codec_hash(weights) == hashlib.sha256(weights.encode("ascii")).hexdigest()[:16]
+    assert len({codec_hash(weights), expected, weights_hash_prefix(weights)}) == 3
+    with pytest.raises(ValueError):
+        codec_hash(weights, context[:20])
 
 
 def test_bits_check_detects_a_different_decode():

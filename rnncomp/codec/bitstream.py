@@ -1,15 +1,17 @@
-"""The progressive rnncomp container format, version 1.
+"""The progressive rnncomp container format, versions 1 and 2 (new files are version 2).
 
 All integers are little-endian; ``n`` is the model id length. Offsets of chunks are relative to
-the chunk's first byte.
+the chunk's first byte. Both versions have this layout; they differ in the model hash
+(:func:`weights_hash_prefix` in version 1, :func:`codec_hash` in version 2) and in the size each
+tile is padded to before coding (``rnncomp.codec.codec.padded_size``).
 
 | Offset | Size | Type | Field |
 |---|---|---|---|
 | 0 | 4 | bytes | magic `RNNC` |
-| 4 | 1 | u8 | format version, 1 |
+| 4 | 1 | u8 | format version, 1 or 2 |
 | 5 | 1 | u8 | `n`: model id length, 1-64 |
 | 6 | n | ASCII | model zoo id, printable, no spaces |
-| 6+n | 8 | bytes | first 8 bytes of the SHA-256 of the model weights |
+| 6+n | 8 | bytes | model hash: weights (version 1) or weights + entropy model (version 2) |
 | 14+n | 4 | u32 | image width, >= 1 |
 | 18+n | 4 | u32 | image height, >= 1 |
 | 22+n | 1 | u8 | bits 0-3 colour mode (0 RGB, 1 grayscale), bit 4 alpha chunk follows, bits 5-7 0 |
@@ -25,15 +27,17 @@ the chunk's first byte.
 | +8 | 2 | u16 | bit check: low 16 bits of CRC32 of `np.packbits(bits > 0)`, see below |
 | +10 | L | bytes | range-coded code bits of iteration t |
 
-The file ends after chunk k. The bit check covers iteration t's (h, w, 32) code in C order with
-+1 packed as 1 (:func:`bits_check`). The CRCs detect corruption; the bit check detects a decoder
-whose entropy model gives other probabilities than the encoder's, which no CRC can see.
+The file ends after chunk k. The bit check covers iteration t's code, the (h, w, 32) bits of each
+padded tile in C order, tile after tile, with +1 packed as 1 (:func:`bits_check`). The CRCs detect
+corruption; the bit check detects a decoder whose entropy model gives other probabilities than
+the encoder's, which no CRC can see.
 
 The alpha chunk precedes the iteration chunks so that every prefix of the file that ends after a
 whole iteration chunk is a decodable preview: :func:`unpack` with ``max_iterations`` reads such a
 prefix, and :func:`truncate_iterations` turns it into a complete file.
 """
 
+import hashlib
 import re
 import struct
 import zlib
@@ -54,18 +58,19 @@ from rnncomp.codec.errors import (
 )
 
 MAGIC = b"RNNC"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # written
+READ_VERSIONS = (1, 2)
 MAX_MODEL_ID_BYTES = 64
 MAX_ITERATIONS = 64
 FLAG_ALPHA = 0x10
 _COLOUR_MASK = 0x0F
 _RESERVED_FLAGS = 0xE0
 _MODEL_ID = re.compile(rf"[\x21-\x7e]{{1,{MAX_MODEL_ID_BYTES}}}")
-_WEIGHTS_HASH = re.compile(r"[0-9a-f]{16}")
+_MODEL_HASH = re.compile(r"[0-9a-f]{16}")
 
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
-_HEADER_TAIL = struct.Struct("<8sIIBB")  # weights hash, width, height, mode, iterations
+_HEADER_TAIL = struct.Struct("<8sIIBB")  # model hash, width, height, mode, iterations
 _ALPHA_HEAD = struct.Struct("<II")  # length, CRC32
 _CHUNK_HEAD = struct.Struct("<IIH")  # length, CRC32, bit check
 
@@ -83,21 +88,23 @@ class Header:
 
     Attributes:
         model_id: zoo id of the model, 1–64 printable ASCII characters without spaces.
-        weights_hash: first 16 lowercase hex digits of the SHA-256 of the model weights, see
-            :func:`weights_hash_prefix`.
+        model_hash: 16 lowercase hex digits identifying the model: :func:`weights_hash_prefix`
+            in version 1, :func:`codec_hash` in version 2.
         width: image width in pixels.
         height: image height in pixels.
         mode: colour mode.
+        version: format version, one of :data:`READ_VERSIONS`.
 
     Raises:
         InvalidHeaderError: on construction, if a field is out of range.
     """
 
     model_id: str
-    weights_hash: str
+    model_hash: str
     width: int
     height: int
     mode: ColorMode = ColorMode.RGB
+    version: int = FORMAT_VERSION
 
     def __post_init__(self) -> None:
         if not _MODEL_ID.fullmatch(self.model_id):
@@ -105,10 +112,12 @@ class Header:
                 f"invalid model id {self.model_id!r}: need 1-{MAX_MODEL_ID_BYTES} printable "
                 "ASCII characters without spaces"
             )
-        if not _WEIGHTS_HASH.fullmatch(self.weights_hash):
+        if not _MODEL_HASH.fullmatch(self.model_hash):
             raise InvalidHeaderError(
-                f"invalid weights hash {self.weights_hash!r}: need 16 lowercase hex digits"
+                f"invalid model hash {self.model_hash!r}: need 16 lowercase hex digits"
             )
+        if self.version not in READ_VERSIONS:
+            raise InvalidHeaderError(f"invalid format version {self.version}")
         if not (0 < self.width <= 0xFFFFFFFF and 0 < self.height <= 0xFFFFFFFF):
             raise InvalidHeaderError(f"invalid image size {self.width}x{self.height}")
         try:
@@ -149,12 +158,28 @@ class Container:
         return len(self.chunks)
 
 
-def weights_hash_prefix(sha256_hex: str) -> str:
-    """Return the :attr:`Header.weights_hash` for a hex SHA-256 digest of model weights."""
+def _sha256_hex(sha256_hex: str) -> str:
     digest = sha256_hex.lower()
     if not re.fullmatch(r"[0-9a-f]{64}", digest):
         raise ValueError(f"not a hex SHA-256 digest: {sha256_hex!r}")
-    return digest[:16]
+    return digest
+
+
+def weights_hash_prefix(sha256_hex: str) -> str:
+    """Version 1's :attr:`Header.model_hash`: the start of the weights' hex SHA-256 digest."""
+    return _sha256_hex(sha256_hex)[:16]
+
+
+def codec_hash(weights_sha256: str, context_sha256: str | None = None) -> str:
+    """Version 2's :attr:`Header.model_hash`, which covers the entropy model too.
+
+    The first 16 hex digits of the SHA-256 of the ASCII string formed by the weights' lowercase
+    hex SHA-256 digest followed by the entropy (context) model's, or by nothing when the model
+    codes its bits at p = 1/2.
+    """
+    context = _sha256_hex(context_sha256) if context_sha256 is not None else ""
+    text = _sha256_hex(weights_sha256) + context
+    return hashlib.sha256(text.encode("ascii")).hexdigest()[:16]
 
 
 def bits_check(bits: np.ndarray) -> int:
@@ -194,10 +219,10 @@ def pack(container: Container) -> bytes:
     model_id = header.model_id.encode("ascii")
     head = (
         MAGIC
-        + bytes([FORMAT_VERSION, len(model_id)])
+        + bytes([header.version, len(model_id)])
         + model_id
         + _HEADER_TAIL.pack(
-            bytes.fromhex(header.weights_hash),
+            bytes.fromhex(header.model_hash),
             header.width,
             header.height,
             mode,
@@ -232,7 +257,7 @@ def unpack(data: bytes, max_pixels: int = 2**28, max_iterations: int | None = No
     """Parse and validate an rnncomp file.
 
     All header fields are validated, and every length is checked against the data before it is
-    used, so hostile input fails fast without large allocations. Whether the model id and weights
+    used, so hostile input fails fast without large allocations. Whether the model id and model
     hash are available is for the caller to check.
 
     Args:
@@ -254,14 +279,15 @@ def unpack(data: bytes, max_pixels: int = 2**28, max_iterations: int | None = No
         raise NotRnncompError("not an rnncomp file (bad magic)")
     reader = _Reader(view, len(MAGIC))
     version, id_length = reader.take(2, "header")
-    if version != FORMAT_VERSION:
+    if version not in READ_VERSIONS:
         raise UnsupportedVersionError(
-            f"unsupported rnncomp format version {version} (this build reads {FORMAT_VERSION})"
+            f"unsupported rnncomp format version {version} (this build reads versions "
+            f"{', '.join(map(str, READ_VERSIONS))})"
         )
     if not 1 <= id_length <= MAX_MODEL_ID_BYTES:
         raise InvalidHeaderError(f"invalid model id length {id_length}")
     model_id = bytes(reader.take(id_length, "header")).decode("latin-1")
-    weights_hash, width, height, mode, iterations = _HEADER_TAIL.unpack(
+    model_hash, width, height, mode, iterations = _HEADER_TAIL.unpack(
         reader.take(_HEADER_TAIL.size, "header")
     )
     header_end = reader.pos
@@ -270,7 +296,7 @@ def unpack(data: bytes, max_pixels: int = 2**28, max_iterations: int | None = No
         raise ChecksumError("CRC mismatch in header: file corrupted")
     if mode & _RESERVED_FLAGS:
         raise InvalidHeaderError(f"unknown flags in mode byte 0x{mode:02x} (newer rnncomp?)")
-    header = Header(model_id, weights_hash.hex(), width, height, mode & _COLOUR_MASK)
+    header = Header(model_id, model_hash.hex(), width, height, mode & _COLOUR_MASK, version)
     if width * height > max_pixels:
         raise ImageTooLargeError(
             f"image of {width}x{height} pixels exceeds the limit of {max_pixels} pixels"

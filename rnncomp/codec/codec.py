@@ -5,10 +5,14 @@
         range-code the group's bits with p ─► chunk t
     chunks ─► container (bitstream.py) ─► bytes
 
-The encoder runs the decoder's own procedure (`_code_tile`), so both sides compute every
-probability with the same functions on the same inputs. Tiles of 1024x1024 (part of format
-version 1, row-major, each coded independently) keep the memory bounded on large images; chunk t
-holds iteration t of every tile, so any prefix of iterations decodes without the rest.
+The encoder runs the decoder's own procedure (`_code_tile`) and computes b_t from its x̂_{t-1},
+so both sides compute every probability with the same functions on the same inputs. Tiles of
+1024x1024 (part of the format, row-major, each coded independently) keep the memory bounded on
+large images; chunk t holds iteration t of every tile, so any prefix of iterations decodes
+without the rest. Each tile is padded by edge replication to the size `padded_size` derives from
+its size and the format version (version 2: one of a few shape buckets, so that new image sizes
+reuse compiled shapes, which `compile_cache` keeps across processes); only the 16x16 blocks that
+cover the tile are coded, and the output is cropped back to it.
 bpp is always the whole file: len(data) * 8 / pixels.
 """
 
@@ -21,7 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 from PIL import Image
 
-from rnncomp.codec import bitstream
+from rnncomp.codec import bitstream, compile_cache
 from rnncomp.codec.bitstream import Chunk, Container, Header
 from rnncomp.codec.errors import ModelMismatchError
 from rnncomp.codec.images import (
@@ -43,7 +47,11 @@ MAX_ITERATIONS = 16
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Runtime:
-    """A model and its entropy model, ready to code (jitted functions are cached per shape)."""
+    """A model and its entropy model, ready to code (jitted functions are cached per shape).
+
+    `weights_sha256` and `context_sha256` are the hex SHA-256 digests of the two weight files;
+    the context model's is given exactly when there is a context model.
+    """
 
     model_id: str
     weights_sha256: str
@@ -51,14 +59,27 @@ class Runtime:
     params: dict
     context_model: ContextModel | None = None
     context_params: dict | None = None
+    context_sha256: str | None = None
+
+    def __post_init__(self):
+        if (self.context_model is None) != (self.context_sha256 is None):
+            raise ValueError("context_sha256 is given with a context model and only with it")
 
     @property
     def groups(self) -> int:
         return self.context_model.groups if self.context_model else 1
 
+    def model_hash(self, version: int) -> str:
+        """The header's model hash for this model in a file of the given format version."""
+        if version == 1:
+            return bitstream.weights_hash_prefix(self.weights_sha256)
+        return bitstream.codec_hash(self.weights_sha256, self.context_sha256)
+
     @functools.cached_property
-    def encode(self) -> Callable:
-        return jax.jit(lambda x, k: self.model.encode(self.params, x, k), static_argnums=1)
+    def encoder_step(self) -> Callable:
+        """(carry, x, x̂_{t-1}) → (carry, b_t), given the decoder procedure's own x̂_{t-1}."""
+        return jax.jit(lambda carry, x, reconstruction: self.model.encoder_step(
+            self.params, carry, x, reconstruction))
 
     @functools.cached_property
     def step(self) -> Callable:
@@ -89,7 +110,7 @@ def from_zoo(model_id: str) -> Runtime:
         return Runtime(model_id, entry.sha256, model, params)
     settings, context_params = context
     return Runtime(model_id, entry.sha256, model, params, ContextModel(**settings),
-                   context_params)
+                   context_params, entry.context_model["sha256"])
 
 
 @functools.lru_cache(maxsize=4)
@@ -106,24 +127,68 @@ def _tiles(height: int, width: int) -> list[tuple[int, int, int, int]]:
             for y in range(0, height, TILE) for x in range(0, width, TILE)]
 
 
-def _code_tile(rt: Runtime, height: int, width: int, iterations: int,
-               code_group: Callable) -> Iterator[tuple[int, np.ndarray, tuple]]:
-    """The decoder's procedure on one tile: yields (t, b_t, decoder state after t).
+def padded_size(n: int, version: int = bitstream.FORMAT_VERSION) -> int:
+    """The length a tile side of n pixels (1..TILE) is padded to, by edge replication.
 
-    `code_group(t, g, p)` returns group g's bits of iteration t as ±1 after range-coding them
-    (encoder) or decoding them (decoder) with probabilities p.
+    Version 1: the next multiple of 16 (the code's block size). Version 2: a shape bucket, the
+    next of 16, 32, 64, 128, 256, 384, ..., 1024 (powers of two up to 128, then multiples of
+    128), so that all images share 11 sizes per side and so few compiled shapes.
     """
-    ph, pw = -(-height // STRIDE) * STRIDE, -(-width // STRIDE) * STRIDE
+    if version == 1:
+        return -(-n // STRIDE) * STRIDE
+    if n <= 128:
+        return max(STRIDE, 1 << (n - 1).bit_length())
+    return -(-n // 128) * 128
+
+
+def _code_tile(rt: Runtime, height: int, width: int, version: int, iterations: int,
+               code_group: Callable) -> Iterator[tuple[int, np.ndarray, tuple]]:
+    """The decoder's procedure on a tile of height x width pixels: yields (t, b_t, state after t).
+
+    It runs at the tile's padded size, but only the ceil(height/16) x ceil(width/16) blocks that
+    cover the tile are coded (b_t is their bits); the other blocks of a version 2 bucket take the
+    bits of the nearest coded block (edge replication), so they cost nothing. `code_group(t, g,
+    p, state)` returns group g's bits of iteration t on the coded blocks as ±1 after range-coding
+    them (encoder) or decoding them (decoder) with probabilities p; state is the decoder's after
+    t-1 iterations.
+    """
+    ph, pw = padded_size(height, version), padded_size(width, version)
+    hb, wb = -(-height // STRIDE), -(-width // STRIDE)
+    fill = ((0, 0), (0, ph // STRIDE - hb), (0, pw // STRIDE - wb), (0, 0))
     state = rt.model.decoder_init(1, ph, pw)
     previous = np.zeros((1, ph // STRIDE, pw // STRIDE, rt.model.bits), np.float32)
     for t in range(iterations):
         current = np.zeros_like(previous)
         for g in range(rt.groups):
-            p = np.asarray(rt.probabilities(state, previous, current, t + 1, g))
-            current[..., group_channels(rt.model.bits, rt.groups, g)] = code_group(t, g, p)
+            p = np.asarray(rt.probabilities(state, previous, current, t + 1, g))[:, :hb, :wb]
+            group = code_group(t, g, p, state)
+            current[..., group_channels(rt.model.bits, rt.groups, g)] = np.pad(group, fill,
+                                                                               mode="edge")
         state = rt.step(state, current)
         previous = current
-        yield t, current, state
+        yield t, current[:, :hb, :wb], state
+
+
+def _encode_tile(rt: Runtime, tile: np.ndarray, version: int,
+                 encoders: list[BitEncoder]) -> Iterator[np.ndarray]:
+    """Range-code a uint8 h x w x 3 tile into the iteration encoders; yields b_1..b_k."""
+    h, w = tile.shape[:2]
+    ph, pw = padded_size(h, version), padded_size(w, version)
+    x = np.pad(tile, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")[None] / np.float32(255)
+    carry = rt.model.encoder.zero_carry(1, ph, pw)
+    bits = None
+
+    def code_group(t, g, p, state):
+        nonlocal carry, bits
+        if g == 0:  # b_t from the residual to the decoder's own x̂_{t-1}, on the coded blocks
+            carry, bits = rt.encoder_step(carry, x, state[1])
+            bits = np.asarray(bits)[:, : p.shape[1], : p.shape[2]]
+        group = bits[..., group_channels(rt.model.bits, rt.groups, g)]
+        encoders[t].encode(group, p)
+        return group
+
+    for _, b, _ in _code_tile(rt, h, w, version, len(encoders), code_group):
+        yield b
 
 
 def _as_codec_image(image) -> CodecImage:
@@ -134,8 +199,12 @@ def _as_codec_image(image) -> CodecImage:
     return from_array(np.asarray(image))
 
 
-def compress(image, model: str | Runtime = zoo.DEFAULT_MODEL, iterations: int = 8) -> bytes:
-    """Code an image (PIL image or uint8 HxW / HxWx3 / HxWx4 array) with k iterations."""
+def compress(image, model: str | Runtime = zoo.DEFAULT_MODEL, iterations: int = 8, *,
+             version: int = bitstream.FORMAT_VERSION) -> bytes:
+    """Code an image (PIL image or uint8 HxW / HxWx3 / HxWx4 array) with k iterations.
+
+    `version` 1 writes the format that rnncomp 0.1 reads.
+    """
     if not 1 <= iterations <= MAX_ITERATIONS:
         raise ValueError(f"iterations must be 1..{MAX_ITERATIONS}, got {iterations}")
     img = _as_codec_image(image)
@@ -143,20 +212,12 @@ def compress(image, model: str | Runtime = zoo.DEFAULT_MODEL, iterations: int = 
     height, width = img.rgb.shape[:2]
     if height * width > MAX_PIXELS:
         raise ValueError(f"image of {width}x{height} pixels is over the limit of {MAX_PIXELS}")
-    header = Header(rt.model_id, bitstream.weights_hash_prefix(rt.weights_sha256), width,
-                    height, img.mode)
+    header = Header(rt.model_id, rt.model_hash(version), width, height, img.mode, version)
+    compile_cache.enable()
     encoders = [BitEncoder() for _ in range(iterations)]
     coded = [[] for _ in range(iterations)]
     for y0, y1, x0, x1 in _tiles(height, width):
-        x = jnp.asarray(img.rgb[None, y0:y1, x0:x1], jnp.float32) / 255.0
-        bits = np.asarray(rt.encode(x, iterations))[:, 0:1]
-
-        def code_group(t, g, p, bits=bits):
-            group = bits[t][..., group_channels(rt.model.bits, rt.groups, g)]
-            encoders[t].encode(group, p)
-            return group
-
-        for t, b, _ in _code_tile(rt, y1 - y0, x1 - x0, iterations, code_group):
+        for t, b in enumerate(_encode_tile(rt, img.rgb[y0:y1, x0:x1], version, encoders)):
             coded[t].append(b.ravel())
     chunks = [Chunk(enc.finish(), bitstream.bits_check(np.concatenate(c)))
               for enc, c in zip(encoders, coded, strict=True)]
@@ -165,9 +226,9 @@ def compress(image, model: str | Runtime = zoo.DEFAULT_MODEL, iterations: int = 
 
 
 def check_model(header: Header, rt: Runtime) -> None:
-    if header.weights_hash != bitstream.weights_hash_prefix(rt.weights_sha256):
-        raise ModelMismatchError(f"file was made with other weights for {header.model_id} "
-                                 f"({header.weights_hash}) than this build has")
+    if header.model_hash != rt.model_hash(header.version):
+        raise ModelMismatchError(f"file was made with other weights or another entropy model for "
+                                 f"{header.model_id} ({header.model_hash}) than this build has")
 
 
 def decompress_iterations(data: bytes, iterations: int | None = None,
@@ -184,6 +245,7 @@ def decompress_iterations(data: bytes, iterations: int | None = None,
         raise ModelMismatchError(f"file needs model {header.model_id!r}, which this build of "
                                  f"rnncomp does not have (see `rnncomp models`)") from None
     check_model(header, rt)
+    compile_cache.enable()
     k = container.iterations
     alpha = (decode_alpha(container.alpha, header.width, header.height)
              if container.alpha is not None else None)
@@ -192,10 +254,10 @@ def decompress_iterations(data: bytes, iterations: int | None = None,
     outputs = np.empty((k, header.height, header.width, 3), np.uint8)
     for y0, y1, x0, x1 in _tiles(header.height, header.width):
 
-        def code_group(t, g, p):
+        def code_group(t, g, p, state):
             return decoders[t].decode(p).astype(np.float32) * 2 - 1
 
-        for t, b, state in _code_tile(rt, y1 - y0, x1 - x0, k, code_group):
+        for t, b, state in _code_tile(rt, y1 - y0, x1 - x0, header.version, k, code_group):
             decoded[t].append(b.ravel())
             tile = np.asarray(state[1][0, : y1 - y0, : x1 - x0])
             outputs[t, y0:y1, x0:x1] = np.round(np.clip(tile, 0, 1) * 255).astype(np.uint8)
@@ -218,8 +280,9 @@ def info(data: bytes) -> dict:
     pixels = h.width * h.height
     prefix = [len(bitstream.truncate_iterations(data, k)) for k in
               range(1, container.iterations + 1)]
-    return {"model": h.model_id, "weights": h.weights_hash, "width": h.width,
-            "height": h.height, "mode": h.mode.name.lower(), "alpha": container.alpha is not None,
+    return {"version": h.version, "model": h.model_id, "model_hash": h.model_hash,
+            "width": h.width, "height": h.height, "mode": h.mode.name.lower(),
+            "alpha": container.alpha is not None,
             "iterations": container.iterations, "bytes": len(data),
             "bpp": len(data) * 8 / pixels, "bpp_after_iteration": [8 * n / pixels for n in prefix]}
 

@@ -70,6 +70,12 @@ class RecurrentCodec:
             return 1.0
         return self.gain.apply({"params": params["gain"]}, reconstruction)
 
+    def encoder_step(self, params, enc_carry, x, reconstruction, rng=None):
+        """carry, x, x̂_{t-1} → (carry, b_t): the encoder side of one iteration, coding the
+        residual r_{t-1} = x - x̂_{t-1} (scaled by the gain for residual scaling)."""
+        residual = (x - reconstruction) * self._gain(params, reconstruction)
+        return self.encoder.apply({"params": params["encoder"]}, enc_carry, residual, rng)
+
     def decoder_init(self, n: int, height: int, width: int):
         """The decoder side's state before iteration 1 for a padded height x width: (carry, x̂_0)."""
         return (self.decoder.zero_carry(n, height, width),
@@ -95,10 +101,8 @@ class RecurrentCodec:
 
         def step(carry, t):
             enc_carry, dec_carry, reconstruction = carry
-            residual = (x - reconstruction) * self._gain(params, reconstruction)
             step_rng = None if rng is None else jax.random.fold_in(rng, t)
-            enc_carry, bits = self.encoder.apply(
-                {"params": params["encoder"]}, enc_carry, residual, step_rng)
+            enc_carry, bits = self.encoder_step(params, enc_carry, x, reconstruction, step_rng)
             dec_carry, reconstruction = self.decoder_step(params, (dec_carry, reconstruction),
                                                           bits)
             return (enc_carry, dec_carry, reconstruction), (reconstruction, bits)

@@ -55,11 +55,15 @@ ZOO = {
             weights="toderici2017-lstm-w025.npz",
             sha256="661cc250a42d1a0a90b3654c7c669fd397f3f2d04810042b3d972d7cae5d08d2",
             description="Toderici et al. 2017 LSTM baseline (Islam et al.'s) at 1/4 widths "
-                        "(2.22 M parameters), additive reconstruction, 32 bits per 16x16 block; "
-                        "no entropy model yet (bits coded at p = 1/2)",
+                        "(2.22 M parameters), additive reconstruction, 32 bits per 16x16 block",
             training="800 steps of batch 32 (32x32 crops of ../shared/data/train, BSDS500, "
                      "400 images), 8 unrolled iterations, config experiments/configs/"
                      "cpu_lstm.py; 0.56 h on 2 CPU cores",
+            context_model={
+                "settings": {"features": 64, "groups": 4, "max_iterations": 16},
+                "weights": "toderici2017-lstm-w025.context.npz",
+                "sha256": "a0429422d09888c82ae3b4823f657fb53d3a10933741c70aaff91f2de292d5e2",
+            },
         ),
     )
 }
