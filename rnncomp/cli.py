@@ -30,17 +30,25 @@ def _export(args):
     print(f"wrote {args.out} ({size / 1e6:.2f} MB), sha256 {digest}")
 
 
+QUALITY_MAX_PIXELS = 2**22  # MS-SSIM's float64 filter planes would outgrow the codec's memory
+
+
 def _quality(original, decoded) -> tuple[float, float | None]:
-    """PSNR and MS-SSIM (Google convention; None under its 161-pixel minimum) on RGB."""
+    """PSNR and MS-SSIM (Google convention) on RGB; MS-SSIM is None under its 161-pixel minimum
+    side and over QUALITY_MAX_PIXELS. PSNR's MSE is summed in row bands (bounded memory)."""
     import numpy as np
 
-    from rnncomp.evaluation.metrics import MS_SSIM_MIN_SIDE, ms_ssim, psnr
+    from rnncomp.evaluation.metrics import MS_SSIM_MIN_SIDE, ms_ssim
 
     decoded = np.repeat(decoded[..., None], 3, -1) if decoded.ndim == 2 else decoded[..., :3]
+    h, w = original.shape[:2]
     q = None
-    if min(original.shape[:2]) >= MS_SSIM_MIN_SIDE:
+    if min(h, w) >= MS_SSIM_MIN_SIDE and h * w <= QUALITY_MAX_PIXELS:
         q = ms_ssim(original, decoded, convention="google")
-    return psnr(original, decoded), q
+    squared = sum(float(np.sum(np.square(original[y:y + 256].astype(np.float64)
+                                         - decoded[y:y + 256]))) for y in range(0, h, 256))
+    mse = squared / original.size
+    return (float("inf") if mse == 0 else float(10 * np.log10(255**2 / mse))), q
 
 
 def _choose_iterations(args, data, outputs, original) -> tuple[int, str]:
@@ -58,7 +66,8 @@ def _choose_iterations(args, data, outputs, original) -> tuple[int, str]:
     for k, out in enumerate(outputs, 1):
         value = _quality(original, out)[index]
         if value is None:
-            raise ValueError("--target-msssim needs an image of at least 161x161 pixels")
+            raise ValueError("--target-msssim needs an image of at least 161x161 pixels and "
+                             f"at most {QUALITY_MAX_PIXELS} pixels")
         if value >= target:
             return k, f"smallest k reaching {target}"
     return len(outputs), f"target {target} not reached: all {len(outputs)} iterations"
@@ -66,7 +75,7 @@ def _choose_iterations(args, data, outputs, original) -> tuple[int, str]:
 
 def _compress(args):
     from rnncomp.codec import bitstream
-    from rnncomp.codec.codec import MAX_ITERATIONS, compress, decompress_iterations
+    from rnncomp.codec.codec import MAX_ITERATIONS, compress, decompress, decompress_iterations
     from rnncomp.codec.images import from_pil, read_image
     from rnncomp.codec.io import write_atomic
 
@@ -83,16 +92,17 @@ def _compress(args):
     data = compress(image, args.model, MAX_ITERATIONS if targeted else args.iterations)
     encode_s = time.perf_counter() - tic
     tic = time.perf_counter()
-    outputs = decompress_iterations(data)
+    # every iteration's image only when a target has to pick k: one image of memory otherwise
+    outputs = decompress_iterations(data) if targeted else [decompress(data)]
     decode_s = time.perf_counter() - tic
-    k, why = len(outputs), f"{len(outputs)} iterations"
+    k, why = args.iterations, f"{args.iterations} iterations"
     if targeted:
         k, why = _choose_iterations(args, data, outputs, image.rgb)
         data = bitstream.truncate_iterations(data, k)
     write_atomic(out, data, overwrite=args.force)
     h, w = image.rgb.shape[:2]
-    p, q = _quality(image.rgb, outputs[k - 1])
-    q_text = f"{q:.4f}" if q is not None else "n/a (under 161 px)"
+    p, q = _quality(image.rgb, outputs[k - 1 if targeted else -1])
+    q_text = f"{q:.4f}" if q is not None else "n/a (side under 161 px or over 4 MP)"
     print(f"{out}: {args.model}, {k} iterations ({why}), {len(data)} bytes, "
           f"{len(data) * 8 / (h * w):.4f} bpp, PSNR {p:.2f} dB, MS-SSIM {q_text}, "
           f"encode {encode_s:.2f} s, decode {decode_s:.2f} s")

@@ -79,3 +79,16 @@ def test_real_process_exit_status(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.startswith("rnncomp: error:") and "Traceback" not in result.stderr
+
+
+def test_quality_psnr_in_bands_equals_metrics_and_msssim_has_a_size_limit(monkeypatch):
+    from rnncomp import cli
+    from rnncomp.evaluation.metrics import psnr
+
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 256, (600, 300, 3), dtype=np.uint8)
+    b = np.clip(a.astype(int) + rng.integers(-9, 10, a.shape), 0, 255).astype(np.uint8)
+    p, q = cli._quality(a, b)
+    assert p == pytest.approx(psnr(a, b), abs=1e-9) and q is not None
+    monkeypatch.setattr(cli, "QUALITY_MAX_PIXELS", 600 * 300 - 1)
+    assert cli._quality(a, b)[1] is None

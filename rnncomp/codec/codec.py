@@ -235,6 +235,18 @@ def decompress_iterations(data: bytes, iterations: int | None = None,
                           max_pixels: int = MAX_PIXELS,
                           runtime: Runtime | None = None) -> list[np.ndarray]:
     """The decoded image after each of the first k iterations (k = all stored by default)."""
+    return _decode(data, iterations, max_pixels, runtime, every_iteration=True)
+
+
+def decompress(data: bytes, iterations: int | None = None, max_pixels: int = MAX_PIXELS,
+               runtime: Runtime | None = None) -> np.ndarray:
+    """The decoded image (uint8 HxW, HxWx3, or with alpha) from all or the first k iterations."""
+    return _decode(data, iterations, max_pixels, runtime, every_iteration=False)[-1]
+
+
+def _decode(data: bytes, iterations: int | None, max_pixels: int, runtime: Runtime | None,
+            every_iteration: bool) -> list[np.ndarray]:
+    """Decoded images after every iteration, or after the last only (the memory of one image)."""
     container = bitstream.unpack(data, max_pixels=max_pixels, max_iterations=iterations)
     header = container.header
     if iterations is not None and iterations > container.iterations:
@@ -251,7 +263,7 @@ def decompress_iterations(data: bytes, iterations: int | None = None,
              if container.alpha is not None else None)
     decoders = [BitDecoder(chunk.payload) for chunk in container.chunks]
     decoded = [[] for _ in range(k)]
-    outputs = np.empty((k, header.height, header.width, 3), np.uint8)
+    outputs = np.empty((k if every_iteration else 1, header.height, header.width, 3), np.uint8)
     for y0, y1, x0, x1 in _tiles(header.height, header.width):
 
         def code_group(t, g, p, state):
@@ -259,18 +271,14 @@ def decompress_iterations(data: bytes, iterations: int | None = None,
 
         for t, b, state in _code_tile(rt, y1 - y0, x1 - x0, header.version, k, code_group):
             decoded[t].append(b.ravel())
-            tile = np.asarray(state[1][0, : y1 - y0, : x1 - x0])
-            outputs[t, y0:y1, x0:x1] = np.round(np.clip(tile, 0, 1) * 255).astype(np.uint8)
+            if every_iteration or t == k - 1:
+                tile = np.asarray(state[1][0, : y1 - y0, : x1 - x0])
+                outputs[t if every_iteration else 0, y0:y1, x0:x1] = np.round(
+                    np.clip(tile, 0, 1) * 255).astype(np.uint8)
     for t, (decoder, chunk) in enumerate(zip(decoders, container.chunks, strict=True)):
         bitstream.verify_bits(np.concatenate(decoded[t]), chunk, t + 1)
         decoder.finish()
     return [to_output(o, header.mode, alpha) for o in outputs]
-
-
-def decompress(data: bytes, iterations: int | None = None, max_pixels: int = MAX_PIXELS,
-               runtime: Runtime | None = None) -> np.ndarray:
-    """The decoded image (uint8 HxW, HxWx3, or with alpha) from all or the first k iterations."""
-    return decompress_iterations(data, iterations, max_pixels, runtime)[-1]
 
 
 def info(data: bytes) -> dict:
