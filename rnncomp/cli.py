@@ -35,20 +35,17 @@ QUALITY_MAX_PIXELS = 2**22  # MS-SSIM's float64 filter planes would outgrow the 
 
 def _quality(original, decoded) -> tuple[float, float | None]:
     """PSNR and MS-SSIM (Google convention) on RGB; MS-SSIM is None under its 161-pixel minimum
-    side and over QUALITY_MAX_PIXELS. PSNR's MSE is summed in row bands (bounded memory)."""
+    side and over QUALITY_MAX_PIXELS."""
     import numpy as np
 
-    from rnncomp.evaluation.metrics import MS_SSIM_MIN_SIDE, ms_ssim
+    from rnncomp.evaluation.metrics import MS_SSIM_MIN_SIDE, ms_ssim, psnr
 
     decoded = np.repeat(decoded[..., None], 3, -1) if decoded.ndim == 2 else decoded[..., :3]
     h, w = original.shape[:2]
     q = None
     if min(h, w) >= MS_SSIM_MIN_SIDE and h * w <= QUALITY_MAX_PIXELS:
         q = ms_ssim(original, decoded, convention="google")
-    squared = sum(float(np.sum(np.square(original[y:y + 256].astype(np.float64)
-                                         - decoded[y:y + 256]))) for y in range(0, h, 256))
-    mse = squared / original.size
-    return (float("inf") if mse == 0 else float(10 * np.log10(255**2 / mse))), q
+    return psnr(original, decoded), q
 
 
 def _choose_iterations(args, data, outputs, original) -> tuple[int, str]:

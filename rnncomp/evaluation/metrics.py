@@ -46,8 +46,13 @@ def psnr(reference: np.ndarray, distorted: np.ndarray, data_range: float = DATA_
     For the 8-bit RGB convention pass the uint8 reconstruction (round before calling). Identical
     images give +inf.
     """
-    x, y = _as_float_images(reference, distorted)
-    mse = np.mean((x - y) ** 2)
+    x, y = np.asarray(reference), np.asarray(distorted)
+    if x.shape != y.shape:
+        raise ValueError(f"images differ in shape: {x.shape} vs {y.shape}")
+    # squared error summed over bands of rows: float64 copies of one band, not of the image
+    squared = sum(float(np.sum(np.square(x[i:i + 256].astype(np.float64) - y[i:i + 256])))
+                  for i in range(0, len(x), 256))
+    mse = squared / x.size
     if mse == 0:
         return float("inf")
     return float(10.0 * np.log10(data_range**2 / mse))
