@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rnncomp.layers import Conv, ConvGRUCell, ConvLSTMCell, depth_to_space
-from rnncomp.layers.conv import same_padding
+from rnncomp.layers.conv import conv_sum, same_padding
 
 
 def numpy_conv(x, w, stride):
@@ -85,3 +85,32 @@ def test_depth_to_space_matches_tensorflow_order():
                 for j in range(2):
                     np.testing.assert_array_equal(y[0, 2 * h + i, 2 * w + j],
                                                   x[0, h, w, (i * 2 + j) * 2:(i * 2 + j) * 2 + 2])
+
+
+def lax_conv(x, w, stride):
+    return jax.lax.conv_general_dilated(x, w, (stride, stride), "SAME",
+                                        dimension_numbers=("NHWC", "HWIO", "NHWC"))
+
+
+@pytest.mark.parametrize("geometry", [((3, 2), (1, 1)), ((3, 1), (3, 1)), ((3, 1), (1, 1))])
+def test_conv_sum_value_and_gradients_match_lax(geometry):
+    """conv_sum's XLA forward and patch-form gradients against autodiff of lax.conv terms."""
+    rng = np.random.default_rng(3)
+    (k1, s1), (k2, s2) = geometry
+    x1 = jnp.asarray(rng.normal(size=(2, 8, 10, 3)), jnp.float32)
+    x2 = jnp.asarray(rng.normal(size=(2, 8 // s1, 10 // s1, 5)), jnp.float32)
+    w1 = jnp.asarray(rng.normal(size=(k1, k1, 3, 4)), jnp.float32)
+    w2 = jnp.asarray(rng.normal(size=(k2, k2, 5, 4)), jnp.float32)
+    cotangent = jnp.asarray(rng.normal(size=(2, 8 // s1, 10 // s1, 4)), jnp.float32)
+
+    def ours(x1, x2, w1, w2):
+        return jnp.sum(conv_sum([x1, x2], [w1, w2], (s1, s2)) * cotangent)
+
+    def reference(x1, x2, w1, w2):
+        return jnp.sum((lax_conv(x1, w1, s1) + lax_conv(x2, w2, s2)) * cotangent)
+
+    args = (x1, x2, w1, w2)
+    np.testing.assert_allclose(ours(*args), reference(*args), rtol=1e-5)
+    for g, r in zip(jax.grad(ours, argnums=(0, 1, 2, 3))(*args),
+                    jax.grad(reference, argnums=(0, 1, 2, 3))(*args), strict=True):
+        np.testing.assert_allclose(g, r, rtol=1e-4, atol=1e-4)

@@ -6,7 +6,7 @@ own patches/s (it must outrun the step). Quiet machine only:
     python experiments/benchmarks/train_throughput.py --train-dir ../shared/data/train \
         [--configs cpu_gdn cpu_lstm islam2021_gdn toderici2017_lstm] [--repeats 5]
 
-FLOPs: 2 x the 1-iteration forward's MACs (XLA's cost analysis) x patches x iterations x 3 for
+FLOPs: 2 x the 1-iteration forward's MACs (`model_costs.macs`) x patches x iterations x 3 for
 forward + backward, as in model_costs.py.
 """
 
@@ -23,7 +23,7 @@ import jax.numpy as jnp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from experiments.benchmarks.model_costs import flops, matmul_gflops  # noqa: E402
+from experiments.benchmarks.model_costs import macs, matmul_gflops  # noqa: E402
 from rnncomp.models import build_model  # noqa: E402
 from rnncomp.training import input_pipeline  # noqa: E402
 from rnncomp.training.losses import iteration_weights  # noqa: E402
@@ -31,9 +31,7 @@ from rnncomp.training.train import create_train_state, train_step  # noqa: E402
 
 
 def forward_gmac_per_patch(model, params, crop: int) -> float:
-    compiled = jax.jit(functools.partial(model, iterations=1)).lower(
-        params, jnp.zeros((1, crop, crop, 3))).compile()
-    return flops(compiled) / 2 / 1e9
+    return macs(functools.partial(model, iterations=1), params, jnp.zeros((1, crop, crop, 3))) / 1e9
 
 
 def measure(name: str, images, repeats: int) -> dict:

@@ -37,7 +37,7 @@ import numpy as np
 import optax
 import torch
 import torch.nn.functional as F
-from model_costs import flops, matmul_gflops  # this folder's script, beside this one
+from model_costs import macs, matmul_gflops  # this folder's script, beside this one
 from PIL import Image
 from torch import nn
 
@@ -329,12 +329,12 @@ def torch_matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
 
 def gmac_per_patch(model, params) -> tuple[float, float]:
     """GMAC per 32x32 patch per iteration of the encoder (binarizer included) and the decoder,
-    from XLA's cost analysis of one step (as model_costs.py counts them)."""
-    enc, _ = compiled(model.encoder.apply, {"params": params["encoder"]},
-                      model.encoder.zero_carry(1, 32, 32), jnp.zeros((1, 32, 32, 3)))
-    dec, _ = compiled(model.decoder.apply, {"params": params["decoder"]},
-                      model.decoder.zero_carry(1, 32, 32), jnp.zeros((1, 2, 2, BITS)))
-    return flops(enc) / 2e9, flops(dec) / 2e9
+    read off one step's jaxpr (`model_costs.macs`)."""
+    enc = macs(model.encoder.apply, {"params": params["encoder"]},
+               model.encoder.zero_carry(1, 32, 32), jnp.zeros((1, 32, 32, 3)))
+    dec = macs(model.decoder.apply, {"params": params["decoder"]},
+               model.decoder.zero_carry(1, 32, 32), jnp.zeros((1, 2, 2, BITS)))
+    return enc / 1e9, dec / 1e9
 
 
 def width_label(width: float) -> str:

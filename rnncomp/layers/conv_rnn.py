@@ -10,7 +10,7 @@ from typing import Any
 import flax.linen as nn
 import jax.numpy as jnp
 
-from rnncomp.layers.conv import Conv
+from rnncomp.layers.conv import Conv, ConvKernel, fused_conv
 
 
 def _conv(features, kernel, stride, use_bias, dtype, name):
@@ -23,6 +23,9 @@ class ConvLSTMCell(nn.Module):
         [i, f, g, o] = W * x + U * h_{t-1}        (W strided, U stride 1)
         c_t = sigmoid(f) c_{t-1} + sigmoid(i) tanh(g)
         h_t = sigmoid(o) tanh(c_t)
+
+    W * x + U * h_{t-1} is one `fused_conv` (one convolution where W and U have the same kernel
+    size and stride); the parameters are those of two `Conv`s, input_conv and hidden_conv.
     """
 
     features: int
@@ -35,10 +38,11 @@ class ConvLSTMCell(nn.Module):
     @nn.compact
     def __call__(self, carry, x):
         c, h = carry
-        gates = _conv(4 * self.features, self.input_kernel, self.input_stride, self.use_bias,
-                      self.dtype, "input_conv")(x)
-        gates = gates + _conv(4 * self.features, self.hidden_kernel, 1, self.use_bias,
-                              self.dtype, "hidden_conv")(h)
+        w = ConvKernel(4 * self.features, self.input_kernel, self.use_bias,
+                       name="input_conv")(x.shape[-1])
+        u = ConvKernel(4 * self.features, self.hidden_kernel, self.use_bias,
+                       name="hidden_conv")(h.shape[-1])
+        gates = fused_conv([(x, self.input_stride, w), (h, 1, u)], self.dtype)
         i, f, g, o = jnp.split(gates, 4, axis=-1)
         c = nn.sigmoid(f) * c + nn.sigmoid(i) * jnp.tanh(g)
         h = nn.sigmoid(o) * jnp.tanh(c)
