@@ -68,7 +68,7 @@ SAMPLE_FILES = [pack(_sample()), pack(_sample(3, ALPHA))]
 
 def _raw_file(
     model_id: bytes = b"m",
-    version: int = 2,
+    version: int = 3,
     width: int = 5,
     height: int = 7,
     mode: int = 0,
@@ -198,7 +198,7 @@ def test_alpha_and_header_crc_mismatch():
         (b"", NotRnncompError, r"^not an rnncomp file \(bad magic\)$"),
         (b"PNG\x89" + bytes(40), NotRnncompError, "bad magic"),
         (_raw_file(version=0), UnsupportedVersionError, "version 0"),
-        (_raw_file(version=3), UnsupportedVersionError, "3 .this build reads versions 1, 2"),
+        (_raw_file(version=4), UnsupportedVersionError, "4 .this build reads versions 1, 2, 3"),
         (_raw_file(model_id=b""), InvalidHeaderError, "model id"),
         (_raw_file(model_id=b"x" * 65), InvalidHeaderError, "model id"),
         (_raw_file(model_id=b"a b"), InvalidHeaderError, "model id"),
@@ -292,7 +292,7 @@ def test_header_validates_its_fields():
     with pytest.raises(InvalidHeaderError):
         Header("m", WEIGHTS_HASH, 1, 1, mode=3)
     with pytest.raises(InvalidHeaderError):
-        Header("m", WEIGHTS_HASH, 1, 1, version=3)
+        Header("m", WEIGHTS_HASH, 1, 1, version=4)
     assert Header("m", WEIGHTS_HASH, 1, 1, mode=1).mode is ColorMode.GRAY
 
 

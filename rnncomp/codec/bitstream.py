@@ -1,17 +1,20 @@
-"""The progressive rnncomp container format, versions 1 and 2 (new files are version 2).
+"""The progressive rnncomp container format, versions 1 to 3 (new files are version 3).
 
 All integers are little-endian; ``n`` is the model id length. Offsets of chunks are relative to
-the chunk's first byte. Both versions have this layout; they differ in the model hash
-(:func:`weights_hash_prefix` in version 1, :func:`codec_hash` in version 2) and in the size each
-tile is padded to before coding (``rnncomp.codec.codec.padded_size``).
+the chunk's first byte. All versions have this layout; they differ in the model hash
+(:func:`weights_hash_prefix` in version 1, :func:`codec_hash` from version 2), in the size each
+tile is padded to before coding (``rnncomp.codec.codec.padded_size``), and in how the networks'
+convolutions are evaluated (``rnncomp.codec.codec.evaluation_form``: version 3 with XLA's
+convolutions, whose float results differ from the earlier versions' patch matmuls in the last
+bits, enough to change the range coder's probabilities).
 
 | Offset | Size | Type | Field |
 |---|---|---|---|
 | 0 | 4 | bytes | magic `RNNC` |
-| 4 | 1 | u8 | format version, 1 or 2 |
+| 4 | 1 | u8 | format version, 1, 2 or 3 |
 | 5 | 1 | u8 | `n`: model id length, 1-64 |
 | 6 | n | ASCII | model zoo id, printable, no spaces |
-| 6+n | 8 | bytes | model hash: weights (version 1) or weights + entropy model (version 2) |
+| 6+n | 8 | bytes | model hash: weights (version 1) or weights + entropy model (versions 2, 3) |
 | 14+n | 4 | u32 | image width, >= 1 |
 | 18+n | 4 | u32 | image height, >= 1 |
 | 22+n | 1 | u8 | bits 0-3 colour mode (0 RGB, 1 grayscale), bit 4 alpha chunk follows, bits 5-7 0 |
@@ -58,8 +61,8 @@ from rnncomp.codec.errors import (
 )
 
 MAGIC = b"RNNC"
-FORMAT_VERSION = 2  # written
-READ_VERSIONS = (1, 2)
+FORMAT_VERSION = 3  # written
+READ_VERSIONS = (1, 2, 3)
 MAX_MODEL_ID_BYTES = 64
 MAX_ITERATIONS = 64
 FLAG_ALPHA = 0x10
@@ -89,7 +92,7 @@ class Header:
     Attributes:
         model_id: zoo id of the model, 1–64 printable ASCII characters without spaces.
         model_hash: 16 lowercase hex digits identifying the model: :func:`weights_hash_prefix`
-            in version 1, :func:`codec_hash` in version 2.
+            in version 1, :func:`codec_hash` from version 2.
         width: image width in pixels.
         height: image height in pixels.
         mode: colour mode.
@@ -171,7 +174,7 @@ def weights_hash_prefix(sha256_hex: str) -> str:
 
 
 def codec_hash(weights_sha256: str, context_sha256: str | None = None) -> str:
-    """Version 2's :attr:`Header.model_hash`, which covers the entropy model too.
+    """The (version 2 and 3) :attr:`Header.model_hash`, which covers the entropy model too.
 
     The first 16 hex digits of the SHA-256 of the ASCII string formed by the weights' lowercase
     hex SHA-256 digest followed by the entropy (context) model's, or by nothing when the model

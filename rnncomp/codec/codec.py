@@ -10,9 +10,9 @@ so both sides compute every probability with the same functions on the same inpu
 1024x1024 (part of the format, row-major, each coded independently) keep the memory bounded on
 large images; chunk t holds iteration t of every tile, so any prefix of iterations decodes
 without the rest. Each tile is padded by edge replication to the size `padded_size` derives from
-its size and the format version (version 2: one of a few shape buckets, so that new image sizes
-reuse compiled shapes, which `compile_cache` keeps across processes); only the 16x16 blocks that
-cover the tile are coded, and the output is cropped back to it.
+its size and the format version (from version 2: one of a few shape buckets, so that new image
+sizes reuse compiled shapes, which `compile_cache` keeps across processes); only the 16x16
+blocks that cover the tile are coded, and the output is cropped back to it.
 bpp is always the whole file: len(data) * 8 / pixels.
 """
 
@@ -38,6 +38,7 @@ from rnncomp.codec.images import (
 )
 from rnncomp.entropy.context_model import ContextModel, group_channels, group_masks
 from rnncomp.entropy.range_coder import BitDecoder, BitEncoder
+from rnncomp.layers import conv
 from rnncomp.models import STRIDE, RecurrentCodec, zoo
 
 TILE = 1024
@@ -47,7 +48,7 @@ MAX_ITERATIONS = 16
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Runtime:
-    """A model and its entropy model, ready to code (jitted functions are cached per shape).
+    """A model and its entropy model, ready to code (`functions(version)`: jitted per shape).
 
     `weights_sha256` and `context_sha256` are the hex SHA-256 digests of the two weight files;
     the context model's is given exactly when there is a context model.
@@ -75,31 +76,52 @@ class Runtime:
             return bitstream.weights_hash_prefix(self.weights_sha256)
         return bitstream.codec_hash(self.weights_sha256, self.context_sha256)
 
+    def functions(self, version: int) -> "CodingFunctions":
+        """The jitted coding functions with the numerics of a file format version."""
+        form = evaluation_form(version)
+        if form not in self._functions:
+            self._functions[form] = CodingFunctions(self, form)
+        return self._functions[form]
+
     @functools.cached_property
-    def encoder_step(self) -> Callable:
+    def _functions(self) -> dict:
+        return {}
+
+
+def evaluation_form(version: int) -> str:
+    """How a file version's networks are evaluated (`rnncomp.layers.conv.evaluation_form`):
+    versions 1 and 2 with patch matmuls, as they were written, version 3 with XLA's
+    convolutions."""
+    return "patches" if version < 3 else "xla"
+
+
+class CodingFunctions:
+    """A runtime's networks, jitted (once per shape) with one evaluation form of convolutions."""
+
+    def __init__(self, rt: Runtime, form: str):
+        self.rt, self.form = rt, form
+        self.encoder_step = self._jit(lambda carry, x, reconstruction: rt.model.encoder_step(
+            rt.params, carry, x, reconstruction))
         """(carry, x, x̂_{t-1}) → (carry, b_t), given the decoder procedure's own x̂_{t-1}."""
-        return jax.jit(lambda carry, x, reconstruction: self.model.encoder_step(
-            self.params, carry, x, reconstruction))
+        self.step = self._jit(lambda state, bits: rt.model.decoder_step(rt.params, state, bits))
+        self.probabilities = self._jit(self._probabilities, static_argnums=4)
 
-    @functools.cached_property
-    def step(self) -> Callable:
-        return jax.jit(lambda state, bits: self.model.decoder_step(self.params, state, bits))
+    def _jit(self, fn, **kwargs):
+        def traced(*args):
+            with conv.evaluation_form(self.form):
+                return fn(*args)
+        return jax.jit(traced, **kwargs)
 
-    @functools.cached_property
-    def probabilities(self) -> Callable:
+    def _probabilities(self, state, previous, current, t, g):
         """P(b = +1) of group g's bits: (N, h, w, B/G)."""
-        bits = self.model.bits
-
-        def fn(state, previous, current, t, g):
-            if self.context_model is None:
-                return jnp.full(previous.shape, 0.5, jnp.float32)
-            mask = group_masks(bits, self.groups)[g]
-            logits = self.context_model.apply({"params": self.context_params},
-                                              self.model.context_state(state), previous,
-                                              current, mask, t)
-            return jax.nn.sigmoid(logits[..., group_channels(bits, self.groups, g)])
-
-        return jax.jit(fn, static_argnums=4)
+        rt, bits = self.rt, self.rt.model.bits
+        if rt.context_model is None:
+            return jnp.full(previous.shape, 0.5, jnp.float32)
+        mask = group_masks(bits, rt.groups)[g]
+        logits = rt.context_model.apply({"params": rt.context_params},
+                                        rt.model.context_state(state), previous, current, mask,
+                                        t)
+        return jax.nn.sigmoid(logits[..., group_channels(bits, rt.groups, g)])
 
 
 def from_zoo(model_id: str) -> Runtime:
@@ -130,9 +152,9 @@ def _tiles(height: int, width: int) -> list[tuple[int, int, int, int]]:
 def padded_size(n: int, version: int = bitstream.FORMAT_VERSION) -> int:
     """The length a tile side of n pixels (1..TILE) is padded to, by edge replication.
 
-    Version 1: the next multiple of 16 (the code's block size). Version 2: a shape bucket, the
-    next of 16, 32, 64, 128, 256, 384, ..., 1024 (powers of two up to 128, then multiples of
-    128), so that all images share 11 sizes per side and so few compiled shapes.
+    Version 1: the next multiple of 16 (the code's block size). Versions 2 and 3: a shape
+    bucket, the next of 16, 32, 64, 128, 256, 384, ..., 1024 (powers of two up to 128, then
+    multiples of 128), so that all images share 11 sizes per side and so few compiled shapes.
     """
     if version == 1:
         return -(-n // STRIDE) * STRIDE
@@ -146,12 +168,13 @@ def _code_tile(rt: Runtime, height: int, width: int, version: int, iterations: i
     """The decoder's procedure on a tile of height x width pixels: yields (t, b_t, state after t).
 
     It runs at the tile's padded size, but only the ceil(height/16) x ceil(width/16) blocks that
-    cover the tile are coded (b_t is their bits); the other blocks of a version 2 bucket take the
-    bits of the nearest coded block (edge replication), so they cost nothing. `code_group(t, g,
-    p, state)` returns group g's bits of iteration t on the coded blocks as ±1 after range-coding
-    them (encoder) or decoding them (decoder) with probabilities p; state is the decoder's after
-    t-1 iterations.
+    cover the tile are coded (b_t is their bits); the other blocks of a bucket (from version 2)
+    take the bits of the nearest coded block (edge replication), so they cost nothing.
+    `code_group(t, g, p, state)` returns group g's bits of iteration t on the coded blocks as ±1
+    after range-coding them (encoder) or decoding them (decoder) with probabilities p; state is
+    the decoder's after t-1 iterations.
     """
+    fns = rt.functions(version)
     ph, pw = padded_size(height, version), padded_size(width, version)
     hb, wb = -(-height // STRIDE), -(-width // STRIDE)
     fill = ((0, 0), (0, ph // STRIDE - hb), (0, pw // STRIDE - wb), (0, 0))
@@ -160,11 +183,11 @@ def _code_tile(rt: Runtime, height: int, width: int, version: int, iterations: i
     for t in range(iterations):
         current = np.zeros_like(previous)
         for g in range(rt.groups):
-            p = np.asarray(rt.probabilities(state, previous, current, t + 1, g))[:, :hb, :wb]
+            p = np.asarray(fns.probabilities(state, previous, current, t + 1, g))[:, :hb, :wb]
             group = code_group(t, g, p, state)
             current[..., group_channels(rt.model.bits, rt.groups, g)] = np.pad(group, fill,
                                                                                mode="edge")
-        state = rt.step(state, current)
+        state = fns.step(state, current)
         previous = current
         yield t, current[:, :hb, :wb], state
 
@@ -181,7 +204,7 @@ def _encode_tile(rt: Runtime, tile: np.ndarray, version: int,
     def code_group(t, g, p, state):
         nonlocal carry, bits
         if g == 0:  # b_t from the residual to the decoder's own x̂_{t-1}, on the coded blocks
-            carry, bits = rt.encoder_step(carry, x, state[1])
+            carry, bits = rt.functions(version).encoder_step(carry, x, state[1])
             bits = np.asarray(bits)[:, : p.shape[1], : p.shape[2]]
         group = bits[..., group_channels(rt.model.bits, rt.groups, g)]
         encoders[t].encode(group, p)
@@ -203,7 +226,7 @@ def compress(image, model: str | Runtime = zoo.DEFAULT_MODEL, iterations: int = 
              version: int = bitstream.FORMAT_VERSION) -> bytes:
     """Code an image (PIL image or uint8 HxW / HxWx3 / HxWx4 array) with k iterations.
 
-    `version` 1 writes the format that rnncomp 0.1 reads.
+    `version` 1 writes the format that rnncomp 0.1 reads, 2 the one before XLA's convolutions.
     """
     if not 1 <= iterations <= MAX_ITERATIONS:
         raise ValueError(f"iterations must be 1..{MAX_ITERATIONS}, got {iterations}")

@@ -13,8 +13,15 @@ runs the patch form forward and backward (the same function up to float rounding
 stride are one convolution over their inputs concatenated on channels, and in training all
 terms' patches side by side make one matmul. Same parameters and 'SAME' padding as
 `flax.linen.Conv` (kernel HWIO), no dilation.
+
+A decoder must reproduce the encoder's probabilities exactly, so the codec selects the
+evaluation form by file version with `evaluation_form`, read when a function is traced:
+"xla" (the default) or "patches", the numerics of format versions 1 and 2 (each term
+patches @ W, summed).
 """
 
+import contextlib
+import contextvars
 import functools
 import itertools
 from typing import Any
@@ -24,6 +31,20 @@ import jax
 import jax.numpy as jnp
 
 _DIMENSIONS = ("NHWC", "HWIO", "NHWC")
+EVALUATION_FORMS = ("xla", "patches")
+_evaluation_form = contextvars.ContextVar("evaluation_form", default="xla")
+
+
+@contextlib.contextmanager
+def evaluation_form(form: str):
+    """Evaluate (not differentiate) the convolutions traced inside with `form`."""
+    if form not in EVALUATION_FORMS:
+        raise ValueError(f"unknown evaluation form {form!r}: choose one of {EVALUATION_FORMS}")
+    token = _evaluation_form.set(form)
+    try:
+        yield
+    finally:
+        _evaluation_form.reset(token)
 
 
 def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
@@ -54,6 +75,13 @@ def _patches(xs, kernel_sizes, strides):
                             zip(xs, kernel_sizes, strides, strict=True)], axis=-1)
 
 
+def _patches_form(xs, kernels, strides):
+    """sum_i patches(x_i) @ W_i, one matmul per term (format versions 1 and 2)."""
+    terms = [jnp.dot(extract_patches(x, w.shape[0], s), w.reshape(-1, w.shape[-1]))
+             for x, w, s in zip(xs, kernels, strides, strict=True)]
+    return functools.reduce(jnp.add, terms)
+
+
 def _xla_form(xs, kernels, strides):
     """sum_i conv(x_i, W_i) with XLA's convolution, one per distinct (kernel size, stride)."""
     groups = {}
@@ -67,25 +95,30 @@ def _xla_form(xs, kernels, strides):
     return y
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(2,))
 def conv_sum(xs, kernels, strides):
     """sum_i conv(x_i, W_i, stride_i), 'SAME' padding; all terms' outputs have one shape.
 
     xs: NHWC inputs; kernels: HWIO square kernels (same output channels); strides: ints.
-    Evaluated alone (inference), XLA's convolution; under differentiation (training), the patch
-    form P @ M, P = [patches(x_1), ...], M = [W_1; W_2; ...], whose gradients are
+    Evaluated alone (inference), the `evaluation_form`; under differentiation (training), the
+    patch form P @ M, P = [patches(x_1), ...], M = [W_1; W_2; ...], whose gradients are
     dM = P^T g and dP = g M^T, scattered back onto the x_i.
     """
-    return _xla_form(xs, kernels, strides)
+    return _conv_sum(xs, kernels, tuple(strides), _evaluation_form.get())
 
 
-def _conv_sum_fwd(xs, kernels, strides):
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3))
+def _conv_sum(xs, kernels, strides, form):
+    evaluate = _xla_form if form == "xla" else _patches_form
+    return evaluate(xs, kernels, strides)
+
+
+def _conv_sum_fwd(xs, kernels, strides, form):
     patches = _patches(xs, [w.shape[0] for w in kernels], strides)
     matrix = jnp.concatenate([w.reshape(-1, w.shape[-1]) for w in kernels], axis=0)
     return jnp.dot(patches, matrix), (xs, kernels, patches, matrix)
 
 
-def _conv_sum_bwd(strides, residuals, g):
+def _conv_sum_bwd(strides, form, residuals, g):
     xs, kernels, patches, matrix = residuals
     sizes = [w.shape[0] for w in kernels]
     d_matrix = jnp.einsum("nhwk,nhwf->kf", patches, g)
@@ -97,7 +130,7 @@ def _conv_sum_bwd(strides, residuals, g):
     return d_xs, d_kernels
 
 
-conv_sum.defvjp(_conv_sum_fwd, _conv_sum_bwd)
+_conv_sum.defvjp(_conv_sum_fwd, _conv_sum_bwd)
 
 
 def _parameters(module: nn.Module, in_features: int):
