@@ -93,15 +93,17 @@ def lax_conv(x, w, stride):
 
 
 @pytest.mark.parametrize("geometry", [((3, 2), (1, 1)), ((3, 1), (3, 1)), ((3, 1), (1, 1))])
-def test_conv_sum_value_and_gradients_match_lax(geometry):
+@pytest.mark.parametrize("size", [(8, 10), (16, 18)])  # under / over _TRANSPOSED_CONV_POSITIONS
+def test_conv_sum_value_and_gradients_match_lax(geometry, size):
     """conv_sum's XLA forward and patch-form gradients against autodiff of lax.conv terms."""
     rng = np.random.default_rng(3)
     (k1, s1), (k2, s2) = geometry
-    x1 = jnp.asarray(rng.normal(size=(2, 8, 10, 3)), jnp.float32)
-    x2 = jnp.asarray(rng.normal(size=(2, 8 // s1, 10 // s1, 5)), jnp.float32)
+    h, w = size
+    x1 = jnp.asarray(rng.normal(size=(2, h, w, 3)), jnp.float32)
+    x2 = jnp.asarray(rng.normal(size=(2, h // s1, w // s1, 5)), jnp.float32)
     w1 = jnp.asarray(rng.normal(size=(k1, k1, 3, 4)), jnp.float32)
     w2 = jnp.asarray(rng.normal(size=(k2, k2, 5, 4)), jnp.float32)
-    cotangent = jnp.asarray(rng.normal(size=(2, 8 // s1, 10 // s1, 4)), jnp.float32)
+    cotangent = jnp.asarray(rng.normal(size=(2, h // s1, w // s1, 4)), jnp.float32)
 
     def ours(x1, x2, w1, w2):
         return jnp.sum(conv_sum([x1, x2], [w1, w2], (s1, s2)) * cotangent)

@@ -7,7 +7,10 @@ Measured on XLA's CPU backend (2 cores, jax 0.10.2):
   widths/4 training step measured 56 s against 2.5 s), while the patch form's gradients are
   plain matmuls, pads and slices.
 So `conv_sum` evaluates XLA's convolution, except under differentiation, where a custom VJP
-runs the patch form forward and backward (the same function up to float rounding).
+runs the patch form forward and backward (the same function up to float rounding); for
+stride-1 layers of at least 16x16 outputs the input gradient is XLA's transposed convolution
+instead of the patch scatter (fwd+bwd of the widths/4 decoder's last cell, batch 32: 31 -> 23
+ms; a 16-iteration training step 1.64 -> 1.47 s).
 
 `conv_sum` also fuses a recurrent cell's W * x + U * h: terms with the same kernel size and
 stride are one convolution over their inputs concatenated on channels, and in training all
@@ -32,6 +35,7 @@ import jax.numpy as jnp
 
 _DIMENSIONS = ("NHWC", "HWIO", "NHWC")
 EVALUATION_FORMS = ("xla", "patches")
+_TRANSPOSED_CONV_POSITIONS = 256
 _evaluation_form = contextvars.ContextVar("evaluation_form", default="xla")
 
 
@@ -125,6 +129,11 @@ def _conv_sum_bwd(strides, form, residuals, g):
     splits = list(itertools.accumulate(w.shape[0] * w.shape[1] * w.shape[2] for w in kernels))
     d_kernels = [d.reshape(w.shape) for d, w in
                  zip(jnp.split(d_matrix, splits[:-1]), kernels, strict=True)]
+    if all(s == 1 for s in strides) and g.shape[1] * g.shape[2] >= _TRANSPOSED_CONV_POSITIONS:
+        d_xs = [jax.lax.conv_general_dilated(g, jnp.flip(w, (0, 1)).swapaxes(2, 3), (1, 1),
+                                             "SAME", dimension_numbers=_DIMENSIONS)
+                for w in kernels]
+        return d_xs, d_kernels
     _, scatter = jax.vjp(lambda xs: _patches(xs, sizes, strides), xs)
     (d_xs,) = scatter(jnp.dot(g, matrix.T))
     return d_xs, d_kernels
