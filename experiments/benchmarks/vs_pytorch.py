@@ -11,11 +11,12 @@ Rows: a training step (batch 32 of 32x32 crops, 16 iterations) per width; encode
 768x512 Kodak image at 8 and 16 iterations per width (networks only, no entropy coding); and our
 whole codec (`codec.compress` + `codec.decompress`, shipped model with its entropy model), which has
 no torch counterpart. Seconds are medians of --repeats runs after a warm-up; our compile time is
-reported on its own. GFLOP/s come from XLA's MAC count per 32x32 patch per iteration (forward =
-2 FLOP per MAC, training step = 3x forward), beside a float32 2048^3 matmul measured in the same
-run in JAX and in torch (the better of the two is "peak"). torch runs on --threads threads, JAX on
-XLA's default pool (all cores). Quiet machine only: torch's OpenMP threads slow down many times
-over when another job shares the cores, and the paper-width rows take tens of minutes on 2 cores.
+reported on its own. GFLOP/s come from the MACs per 32x32 patch per iteration
+(`model_costs.macs`; forward = 2 FLOP per MAC, training step = 3x forward), beside a float32
+2048^3 matmul measured in the same run in JAX and in torch (the better of the two is "peak").
+torch runs on --threads threads, JAX on XLA's default pool (all cores). Quiet machine only:
+torch's OpenMP threads slow down many times over when another job shares the cores, and the
+paper-width rows take tens of minutes on 2 cores.
 
     pip install -e ".[bench]"
     python experiments/benchmarks/vs_pytorch.py [--widths 1.0 0.25] [--repeats 3] \

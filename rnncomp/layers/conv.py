@@ -10,7 +10,9 @@ So `conv_sum` evaluates XLA's convolution, except under differentiation, where a
 runs the patch form forward and backward (the same function up to float rounding); for
 stride-1 layers of at least 16x16 outputs the input gradient is XLA's transposed convolution
 instead of the patch scatter (fwd+bwd of the widths/4 decoder's last cell, batch 32: 31 -> 23
-ms; a 16-iteration training step 1.64 -> 1.47 s).
+ms; a 16-iteration training step 1.64 -> 1.47 s). The backward recomputes the patches rather
+than keeping them: scan would stack them over iterations, 9x the activations, zero-filled and
+written every step (the same step 1.53 -> 1.32 s).
 
 `conv_sum` also fuses a recurrent cell's W * x + U * h: terms with the same kernel size and
 stride are one convolution over their inputs concatenated on channels, and in training all
@@ -116,15 +118,19 @@ def _conv_sum(xs, kernels, strides, form):
     return evaluate(xs, kernels, strides)
 
 
+def _matrix(kernels):
+    return jnp.concatenate([w.reshape(-1, w.shape[-1]) for w in kernels], axis=0)
+
+
 def _conv_sum_fwd(xs, kernels, strides, form):
     patches = _patches(xs, [w.shape[0] for w in kernels], strides)
-    matrix = jnp.concatenate([w.reshape(-1, w.shape[-1]) for w in kernels], axis=0)
-    return jnp.dot(patches, matrix), (xs, kernels, patches, matrix)
+    return jnp.dot(patches, _matrix(kernels)), (xs, kernels)
 
 
 def _conv_sum_bwd(strides, form, residuals, g):
-    xs, kernels, patches, matrix = residuals
+    xs, kernels = residuals
     sizes = [w.shape[0] for w in kernels]
+    patches, matrix = _patches(xs, sizes, strides), _matrix(kernels)
     d_matrix = jnp.einsum("nhwk,nhwf->kf", patches, g)
     splits = list(itertools.accumulate(w.shape[0] * w.shape[1] * w.shape[2] for w in kernels))
     d_kernels = [d.reshape(w.shape) for d, w in
