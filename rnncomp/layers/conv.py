@@ -107,7 +107,8 @@ def conv_sum(xs, kernels, strides):
     xs: NHWC inputs; kernels: HWIO square kernels (same output channels); strides: ints.
     Evaluated alone (inference), the `evaluation_form`; under differentiation (training), the
     patch form P @ M, P = [patches(x_1), ...], M = [W_1; W_2; ...], whose gradients are
-    dM = P^T g and dP = g M^T, scattered back onto the x_i.
+    dM = P^T g and dP = g M^T, scattered back onto the x_i (for stride-1 outputs of at least
+    _TRANSPOSED_CONV_POSITIONS positions, dx_i = conv(g, W_i flipped, in/out swapped) instead).
     """
     return _conv_sum(xs, kernels, tuple(strides), _evaluation_form.get())
 
