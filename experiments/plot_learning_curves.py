@@ -1,7 +1,9 @@
 """Validation MS-SSIM and PSNR after 1, 2, 4 and 8 iterations against training hours, from the
 eval.jsonl files that training writes (one per run):
 
-    python experiments/plot_learning_curves.py OUT.png NAME=WORKDIR/eval.jsonl ...
+    python experiments/plot_learning_curves.py OUT.png NAME=WORKDIR/eval.jsonl[@HOURS] ...
+
+@HOURS shifts a run's curve right, e.g. a fine-tuning run by its starting model's hours.
 """
 
 import json
@@ -16,9 +18,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 def main(argv):
     out, runs = argv[0], [a.split("=", 1) for a in argv[1:]]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for name, path in runs:
+    for name, spec in runs:
+        path, _, offset = spec.partition("@")
         records = [json.loads(line) for line in open(path)]
-        hours = [r["train_seconds"] / 3600 for r in records]
+        hours = [float(offset or 0) + r["train_seconds"] / 3600 for r in records]
         for k, style in ((1, ":"), (2, "-."), (4, "--"), (8, "-")):
             for ax, metric in zip(axes, ("ms_ssim", "psnr"), strict=True):
                 ax.plot(hours, [r[metric][k - 1] for r in records], style, marker="o",
