@@ -4,7 +4,8 @@ achieved GFLOP/s beside a float32 matmul's measured in the same run, and the inp
 own patches/s (it must outrun the step). Quiet machine only:
 
     python experiments/benchmarks/train_throughput.py --train-dir ../shared/data/train \
-        [--configs cpu_gdn cpu_lstm islam2021_gdn toderici2017_lstm] [--repeats 5]
+        [--configs cpu_gdn cpu_lstm islam2021_gdn toderici2017_lstm] [--repeats 5] \
+        [--iterations K]
 
 FLOPs: 2 x the 1-iteration forward's MACs (`model_costs.macs`) x patches x iterations x 3 for
 forward + backward, as in model_costs.py.
@@ -34,8 +35,9 @@ def forward_gmac_per_patch(model, params, crop: int) -> float:
     return macs(functools.partial(model, iterations=1), params, jnp.zeros((1, crop, crop, 3))) / 1e9
 
 
-def measure(name: str, images, repeats: int) -> dict:
+def measure(name: str, images, repeats: int, iterations: int | None = None) -> dict:
     config = importlib.import_module(f"experiments.configs.{name}").get_config()
+    config.iterations = iterations or config.iterations
     model = build_model(config.model)
     state = create_train_state(jax.random.PRNGKey(0), config, model)
     step = jax.jit(functools.partial(
@@ -76,10 +78,12 @@ def main():
     parser.add_argument("--configs", nargs="+",
                         default=["cpu_gdn", "cpu_lstm", "islam2021_gdn", "toderici2017_lstm"])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--iterations", type=int, default=None,
+                        help="unrolled iterations for every config (default: each config's)")
     args = parser.parse_args()
     images = input_pipeline.load_folder(args.train_dir)
     peak = matmul_gflops()
-    rows = [measure(name, images, args.repeats) for name in args.configs]
+    rows = [measure(name, images, args.repeats, args.iterations) for name in args.configs]
     print(f"jax {jax.__version__}, {jax.devices()[0].device_kind} x {jax.device_count()}, "
           f"float32 matmul 2048^3: {peak:.0f} GFLOP/s; input pipeline (one thread): "
           f"{pipeline_patches_per_s(images):.0f} patches/s of 32x32")
