@@ -96,13 +96,17 @@ def evaluation_form(version: int) -> str:
 
 
 class CodingFunctions:
-    """A runtime's networks, jitted (once per shape) with one evaluation form of convolutions."""
+    """A runtime's networks, jitted (once per shape) with one evaluation form of convolutions:
+
+        encoder_step(carry, x, x̂_{t-1}) → (carry, b_t), given the decoder procedure's x̂_{t-1}
+        step((carry, x̂_{t-1}), b_t) → (carry, x̂_t)
+        probabilities(state, b_{t-1}, b_t's groups so far, t, g) → P(b = +1) of group g
+    """
 
     def __init__(self, rt: Runtime, form: str):
         self.rt, self.form = rt, form
         self.encoder_step = self._jit(lambda carry, x, reconstruction: rt.model.encoder_step(
             rt.params, carry, x, reconstruction))
-        """(carry, x, x̂_{t-1}) → (carry, b_t), given the decoder procedure's own x̂_{t-1}."""
         self.step = self._jit(lambda state, bits: rt.model.decoder_step(rt.params, state, bits))
         self.probabilities = self._jit(self._probabilities, static_argnums=4)
 
