@@ -14,9 +14,7 @@ with GFLOP/s beside a float32 2048^3 matmul measured in the same run. Quiet mach
 """
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import jax
@@ -25,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from experiments.benchmarks.model_costs import matmul_gflops  # noqa: E402
+from experiments.benchmarks.model_costs import matmul_gflops, timed  # noqa: E402
 from rnncomp.layers.conv import conv_sum, extract_patches  # noqa: E402
 
 # (batch, input height, width, input channels, output channels, stride) of widths/4 layers;
@@ -50,16 +48,6 @@ def forms():
     return {"patches": patches, "xla": xla, "conv_sum": ours}
 
 
-def seconds(fn, *args, repeats: int) -> float:
-    jax.block_until_ready(fn(*args))
-    times = []
-    for _ in range(repeats):
-        tic = time.perf_counter()
-        jax.block_until_ready(fn(*args))
-        times.append(time.perf_counter() - tic)
-    return statistics.median(times)
-
-
 def row(shape, backward: bool, repeats: int) -> str:
     n, h, w, c, f, s = shape
     rng = np.random.default_rng(0)
@@ -72,7 +60,7 @@ def row(shape, backward: bool, repeats: int) -> str:
             fn = jax.jit(jax.grad(lambda x, k, form=form: jnp.sum(form(x, k, s) ** 2), (0, 1)))
         else:
             fn = jax.jit(lambda x, k, form=form: form(x, k, s))
-        t = seconds(fn, x, kernel, repeats=repeats)
+        t = timed(fn, x, kernel, repeats=repeats)
         cells.append(f"{1e3 * t:.1f} ms ({gflop / t:.0f})")
     return f"| {n}x{h}x{w}x{c} -> {f}, stride {s} | {gflop:.2f} | " + " | ".join(cells) + " |"
 

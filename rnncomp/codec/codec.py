@@ -203,12 +203,13 @@ def _encode_tile(rt: Runtime, tile: np.ndarray, version: int,
     ph, pw = padded_size(h, version), padded_size(w, version)
     x = np.pad(tile, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")[None] / np.float32(255)
     carry = rt.model.encoder.zero_carry(1, ph, pw)
+    encoder_step = rt.functions(version).encoder_step
     bits = None
 
     def code_group(t, g, p, state):
         nonlocal carry, bits
         if g == 0:  # b_t from the residual to the decoder's own x̂_{t-1}, on the coded blocks
-            carry, bits = rt.functions(version).encoder_step(carry, x, state[1])
+            carry, bits = encoder_step(carry, x, state[1])
             bits = np.asarray(bits)[:, : p.shape[1], : p.shape[2]]
         group = bits[..., group_channels(rt.model.bits, rt.groups, g)]
         encoders[t].encode(group, p)
