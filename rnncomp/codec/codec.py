@@ -1,8 +1,8 @@
 """compress(image) -> bytes and decompress(bytes) -> image: the whole codec.
 
-    image ─ tiles ─► encoder + binarizer: b_1..b_k ─► per iteration t, per channel group g:
-        p = context model(decoder state after t-1, b_{t-1}, groups < g of b_t)
-        range-code the group's bits with p ─► chunk t
+    image ─ tiles ─► encoder + binarizer: b_1..b_k ─► per iteration t, per coding pass π:
+        p = context model(decoder state after t-1, b_{t-1}, bits of b_t from passes < π)
+        range-code pass π's bits with p ─► chunk t
     chunks ─► container (bitstream.py) ─► bytes
 
 The encoder runs the decoder's own procedure (`_code_tile`) and computes b_t from its x̂_{t-1},
@@ -36,7 +36,7 @@ from rnncomp.codec.images import (
     from_pil,
     to_output,
 )
-from rnncomp.entropy.context_model import ContextModel, group_channels, group_masks
+from rnncomp.entropy.context_model import ContextModel, coding_passes
 from rnncomp.entropy.range_coder import BitDecoder, BitEncoder
 from rnncomp.layers import conv
 from rnncomp.models import STRIDE, RecurrentCodec, zoo
@@ -66,9 +66,13 @@ class Runtime:
         if (self.context_model is None) != (self.context_sha256 is None):
             raise ValueError("context_sha256 is given with a context model and only with it")
 
-    @property
-    def groups(self) -> int:
-        return self.context_model.groups if self.context_model else 1
+    def coding_passes(self, height: int, width: int):
+        """The context model's (known, target) masks over height x width blocks; one pass
+        coding every bit without a context model."""
+        cm = self.context_model
+        if cm is None:
+            return coding_passes(self.model.bits, 1, False, height, width)
+        return coding_passes(self.model.bits, cm.groups, cm.checkerboard, height, width)
 
     def model_hash(self, version: int) -> str:
         """The header's model hash for this model in a file of the given format version."""
@@ -100,7 +104,7 @@ class CodingFunctions:
 
         encoder_step(carry, x, x̂_{t-1}) → (carry, b_t), given the decoder procedure's x̂_{t-1}
         step((carry, x̂_{t-1}), b_t) → (carry, x̂_t)
-        probabilities(state, b_{t-1}, b_t's groups so far, t, g) → P(b = +1) of group g
+        probabilities(state, b_{t-1}, b_t's bits so far, known mask, t) → P(b = +1) of all bits
     """
 
     def __init__(self, rt: Runtime, form: str):
@@ -108,7 +112,7 @@ class CodingFunctions:
         self.encoder_step = self._jit(lambda carry, x, reconstruction: rt.model.encoder_step(
             rt.params, carry, x, reconstruction))
         self.step = self._jit(lambda state, bits: rt.model.decoder_step(rt.params, state, bits))
-        self.probabilities = self._jit(self._probabilities, static_argnums=4)
+        self.probabilities = self._jit(self._probabilities)
 
     def _jit(self, fn, **kwargs):
         def traced(*args):
@@ -116,16 +120,15 @@ class CodingFunctions:
                 return fn(*args)
         return jax.jit(traced, **kwargs)
 
-    def _probabilities(self, state, previous, current, t, g):
-        """P(b = +1) of group g's bits: (N, h, w, B/G)."""
-        rt, bits = self.rt, self.rt.model.bits
+    def _probabilities(self, state, previous, current, known, t):
+        """P(b = +1) of every bit (N, h, w, B); a pass reads its targets'."""
+        rt = self.rt
         if rt.context_model is None:
             return jnp.full(previous.shape, 0.5, jnp.float32)
-        mask = group_masks(bits, rt.groups)[g]
         logits = rt.context_model.apply({"params": rt.context_params},
-                                        rt.model.context_state(state), previous, current, mask,
+                                        rt.model.context_state(state), previous, current, known,
                                         t)
-        return jax.nn.sigmoid(logits[..., group_channels(bits, rt.groups, g)])
+        return jax.nn.sigmoid(logits)
 
 
 def from_zoo(model_id: str) -> Runtime:
@@ -168,29 +171,31 @@ def padded_size(n: int, version: int = bitstream.FORMAT_VERSION) -> int:
 
 
 def _code_tile(rt: Runtime, height: int, width: int, version: int, iterations: int,
-               code_group: Callable) -> Iterator[tuple[int, np.ndarray, tuple]]:
+               code_pass: Callable) -> Iterator[tuple[int, np.ndarray, tuple]]:
     """The decoder's procedure on a tile of height x width pixels: yields (t, b_t, state after t).
 
     It runs at the tile's padded size, but only the ceil(height/16) x ceil(width/16) blocks that
     cover the tile are coded (b_t is their bits); the other blocks of a bucket (from version 2)
-    take the bits of the nearest coded block (edge replication), so they cost nothing.
-    `code_group(t, g, p, state)` returns group g's bits of iteration t on the coded blocks as ±1
-    after range-coding them (encoder) or decoding them (decoder) with probabilities p; state is
-    the decoder's after t-1 iterations.
+    take the bits (and known masks) of the nearest coded block (edge replication), so they cost
+    nothing. `code_pass(t, i, p, state)` returns the bits of iteration t that pass i targets on
+    the coded blocks, flat and ±1, after range-coding them (encoder) or decoding them (decoder)
+    with probabilities p of the same shape; state is the decoder's after t-1 iterations.
     """
     fns = rt.functions(version)
     ph, pw = padded_size(height, version), padded_size(width, version)
     hb, wb = -(-height // STRIDE), -(-width // STRIDE)
     fill = ((0, 0), (0, ph // STRIDE - hb), (0, pw // STRIDE - wb), (0, 0))
     state = rt.model.decoder_init(1, ph, pw)
+    known, target = rt.coding_passes(hb, wb)
+    known = np.pad(known, fill, mode="edge")
     previous = np.zeros((1, ph // STRIDE, pw // STRIDE, rt.model.bits), np.float32)
     for t in range(iterations):
-        current = np.zeros_like(previous)
-        for g in range(rt.groups):
-            p = np.asarray(fns.probabilities(state, previous, current, t + 1, g))[:, :hb, :wb]
-            group = code_group(t, g, p, state)
-            current[..., group_channels(rt.model.bits, rt.groups, g)] = np.pad(group, fill,
-                                                                               mode="edge")
+        coded = np.zeros((hb, wb, rt.model.bits), np.float32)
+        for i in range(len(target)):
+            current = np.pad(coded, fill[1:], mode="edge")[None]
+            p = np.asarray(fns.probabilities(state, previous, current, known[i], t + 1))
+            coded[target[i]] = code_pass(t, i, p[0, :hb, :wb][target[i]], state)
+        current = np.pad(coded, fill[1:], mode="edge")[None]
         state = fns.step(state, current)
         previous = current
         yield t, current[:, :hb, :wb], state
@@ -206,16 +211,19 @@ def _encode_tile(rt: Runtime, tile: np.ndarray, version: int,
     encoder_step = rt.functions(version).encoder_step
     bits = None
 
-    def code_group(t, g, p, state):
-        nonlocal carry, bits
-        if g == 0:  # b_t from the residual to the decoder's own x̂_{t-1}, on the coded blocks
-            carry, bits = encoder_step(carry, x, state[1])
-            bits = np.asarray(bits)[:, : p.shape[1], : p.shape[2]]
-        group = bits[..., group_channels(rt.model.bits, rt.groups, g)]
-        encoders[t].encode(group, p)
-        return group
+    hb, wb = -(-h // STRIDE), -(-w // STRIDE)
+    target = rt.coding_passes(hb, wb)[1]
 
-    for _, b, _ in _code_tile(rt, h, w, version, len(encoders), code_group):
+    def code_pass(t, i, p, state):
+        nonlocal carry, bits
+        if i == 0:  # b_t from the residual to the decoder's own x̂_{t-1}, on the coded blocks
+            carry, bits = encoder_step(carry, x, state[1])
+            bits = np.asarray(bits)[0, :hb, :wb]
+        targets = bits[target[i]]
+        encoders[t].encode(targets, p)
+        return targets
+
+    for _, b, _ in _code_tile(rt, h, w, version, len(encoders), code_pass):
         yield b
 
 
@@ -294,10 +302,10 @@ def _decode(data: bytes, iterations: int | None, max_pixels: int, runtime: Runti
     outputs = np.empty((k if every_iteration else 1, header.height, header.width, 3), np.uint8)
     for y0, y1, x0, x1 in _tiles(header.height, header.width):
 
-        def code_group(t, g, p, state):
+        def code_pass(t, i, p, state):
             return decoders[t].decode(p).astype(np.float32) * 2 - 1
 
-        for t, b, state in _code_tile(rt, y1 - y0, x1 - x0, header.version, k, code_group):
+        for t, b, state in _code_tile(rt, y1 - y0, x1 - x0, header.version, k, code_pass):
             decoded[t].append(b.ravel())
             if every_iteration or t == k - 1:
                 tile = np.asarray(state[1][0, : y1 - y0, : x1 - x0])

@@ -4,8 +4,8 @@
         --train-dir ../shared/data/train --val-dir ../shared/data/val --out FILE.npz
 
 Codes of random crops are collected once (bits and the decoder states before each iteration);
-the model is then trained with binary cross-entropy on each channel group given the groups
-before it (teacher forcing, all groups of a sample in one batch). Reported: the validation
+the model is then trained with binary cross-entropy on each coding pass given the passes
+before it (teacher forcing, all passes of a sample in one batch). Reported: the validation
 code length in bits per bit for each iteration (1.0 = no saving).
 """
 
@@ -21,7 +21,7 @@ import numpy as np
 import optax
 
 from rnncomp.codec.io import write_atomic
-from rnncomp.entropy.context_model import ContextModel, group_masks
+from rnncomp.entropy.context_model import ContextModel, coding_passes
 from rnncomp.models import zoo
 from rnncomp.training import input_pipeline
 
@@ -52,24 +52,24 @@ def _inputs(bits, states, t_index, n_index):
     return states[t_index, n_index].astype(np.float32), previous, current
 
 
-def group_losses(context_model, params, state, previous, current, t):
-    """Mean binary cross-entropy (nats) of each group given the groups before it: (G,)."""
-    bits = current.shape[-1]
-    masks = group_masks(bits, context_model.groups)
+def pass_losses(context_model, params, state, previous, current, t):
+    """Binary cross-entropy (nats) of each coding pass's bits given the earlier passes', summed
+    over the pass's targets and divided by the number of bits of all passes: (P,)."""
+    h, w, bits = current.shape[1:]
+    known, target = coding_passes(bits, context_model.groups, context_model.checkerboard, h, w)
     targets = (current > 0).astype(jnp.float32)
 
-    def one_group(g):
-        logits = context_model.apply({"params": params}, state, previous, current, masks[g], t)
+    def one_pass(known, target):
+        logits = context_model.apply({"params": params}, state, previous, current, known, t)
         ce = optax.sigmoid_binary_cross_entropy(logits, targets)
-        in_group = (jnp.arange(bits) // (bits // context_model.groups)) == g
-        return jnp.sum(ce * in_group) / (jnp.sum(in_group) * np.prod(ce.shape[:3]))
+        return jnp.sum(ce * target) / ce.size
 
-    return jax.vmap(one_group)(jnp.arange(context_model.groups))
+    return jax.vmap(one_pass)(jnp.asarray(known), jnp.asarray(target))
 
 
 def bits_per_bit(context_model, params, bits, states, batch: int = 64) -> list[float]:
     """Mean code length per bit (ideal, in bits) for each iteration."""
-    fn = jax.jit(lambda s, p, c, t: jnp.mean(group_losses(context_model, params, s, p, c, t)))
+    fn = jax.jit(lambda s, p, c, t: jnp.sum(pass_losses(context_model, params, s, p, c, t)))
     k, n = bits.shape[:2]
     out = []
     for t in range(k):
@@ -92,7 +92,7 @@ def train(context_model, bits, states, steps: int, batch: int, learning_rate: fl
     @functools.partial(jax.jit, donate_argnums=(0, 1))
     def step(params, opt_state, s, p, c, t):
         loss, grads = jax.value_and_grad(
-            lambda q: jnp.mean(group_losses(context_model, q, s, p, c, t)))(params)
+            lambda q: jnp.sum(pass_losses(context_model, q, s, p, c, t)))(params)
         updates, opt_state = tx.update(grads, opt_state, params)
         return optax.apply_updates(params, updates), opt_state, loss
 
@@ -118,6 +118,8 @@ def main(argv=None):
     parser.add_argument("--val-crops", type=int, default=128)
     parser.add_argument("--features", type=int, default=64)
     parser.add_argument("--groups", type=int, default=4)
+    parser.add_argument("--checkerboard", action="store_true",
+                        help="code anchor positions first, then the others given them")
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
@@ -133,6 +135,7 @@ def main(argv=None):
         args.val_dir), args.crop, args.val_crops, args.iterations, args.seed + 1)
     print(f"collected codes in {time.time() - tic:.0f} s", flush=True)
     settings = {"features": args.features, "groups": args.groups,
+                "checkerboard": args.checkerboard,
                 "max_iterations": args.iterations}
     context_model = ContextModel(**settings)
     tic = time.time()

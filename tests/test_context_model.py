@@ -1,0 +1,86 @@
+import dataclasses
+import hashlib
+
+import jax
+import numpy as np
+import pytest
+
+from rnncomp.codec import bitstream
+from rnncomp.codec.codec import Runtime, compress, decompress
+from rnncomp.entropy.context_model import ContextModel, coding_passes
+from rnncomp.entropy.train_context import pass_losses
+from rnncomp.models import islam2021, zoo
+
+
+@pytest.mark.parametrize("groups,checkerboard", [(1, False), (4, False), (4, True), (2, True)])
+def test_coding_passes_code_every_bit_once_given_the_earlier_passes(groups, checkerboard):
+    known, target = coding_passes(32, groups, checkerboard, 5, 6)
+    assert len(target) == groups * (2 if checkerboard else 1)
+    np.testing.assert_array_equal(target.sum(0), 1)
+    for i in range(len(target)):
+        np.testing.assert_array_equal(known[i], target[:i].any(0))
+    i, j = np.indices((5, 6))
+    if checkerboard:  # anchors (i + j even) first, all their bits, then the rest
+        first = target[:groups].any(0)
+        np.testing.assert_array_equal(first, np.broadcast_to(((i + j) % 2 == 0)[..., None],
+                                                             first.shape))
+    for t in target:  # each pass codes one channel group
+        assert len(np.unique(np.nonzero(t)[2] // (32 // groups))) == 1
+
+
+def runtime_with(checkerboard: bool) -> Runtime:
+    """A width-1/16 model and a context model with random weights, scaled so that its
+    probabilities are far from 1/2 (and its code far from 1 bit per bit)."""
+    model = islam2021(width=1 / 16)
+    params = jax.jit(model.init)(jax.random.PRNGKey(0))
+    context = ContextModel(features=8, groups=4, checkerboard=checkerboard)
+    x = np.zeros((1, 2, 2, 32), np.float32)
+    state = np.zeros((1, 2, 2, model.decoder.zero_carry(1, 32, 32)[0][-1].shape[-1]), np.float32)
+    context_params = context.init(jax.random.PRNGKey(1), state, x, x, x[0, 0, 0], 1)["params"]
+    context_params = jax.tree.map(lambda v: v * 2, context_params)
+    sha = hashlib.sha256(zoo.weights_bytes(params)).hexdigest()
+    context_sha = hashlib.sha256(zoo.weights_bytes(context_params)).hexdigest()
+    return Runtime("test-model", sha, model, params, context, context_params, context_sha)
+
+
+@pytest.mark.parametrize("checkerboard", [False, True])
+def test_file_size_is_the_trained_code_length(checkerboard):
+    """The codec's range-coded chunks are as long as the code length the context model is
+    trained to minimise (teacher forcing over the passes): same masks, same inputs."""
+    rt = runtime_with(checkerboard)
+    rng = np.random.default_rng(0)
+    x = np.repeat(np.repeat(rng.integers(0, 256, (32, 32, 3), np.uint8), 4, 0), 4, 1)
+    k = 3
+    data = compress(x, rt, iterations=k)
+    out = decompress(data, runtime=rt)
+    assert out.shape == x.shape
+
+    bits = rt.model.encode(rt.params, x[None].astype(np.float32) / 255, k)
+    states = rt.model.context_states(rt.params, bits)
+    chunks = bitstream.unpack(data).chunks
+    for t in range(k):
+        previous = bits[t - 1] if t else 0 * bits[0]
+        nats = pass_losses(rt.context_model, rt.context_params, states[t], previous, bits[t],
+                           t + 1)
+        ideal = float(np.sum(nats)) * bits[t].size / np.log(2)
+        assert abs(ideal - bits[t].size) > 0.2 * bits[t].size  # p is far from 1/2
+        # Within the range coder's overhead; the other pass order's code length is 5-10 % off.
+        assert abs(8 * len(chunks[t].payload) - ideal) < 0.005 * ideal + 32
+
+
+def test_checkerboard_sees_coded_neighbours():
+    """In the last pass (group 4 of the non-anchors), a position's probabilities depend on the
+    group 4 bits of its neighbour, an anchor, with a checkerboard only."""
+    for checkerboard in (False, True):
+        rt = runtime_with(checkerboard)
+        known, target = rt.coding_passes(4, 4)
+        state = np.zeros((1, 4, 4, rt.model.decoder.zero_carry(1, 64, 64)[0][-1].shape[-1]),
+                         np.float32)
+        previous = np.zeros((1, 4, 4, 32), np.float32)
+        a = np.ones((1, 4, 4, 32), np.float32)
+        b = a.copy()
+        b[0, 1, 1, 24:] = -1  # group 4 of the anchor (1, 1), next to (1, 2)
+        p = [np.asarray(rt.context_model.apply({"params": rt.context_params}, state, previous,
+                                               c, known[-1], 1))[0, 1, 2, 24:] for c in (a, b)]
+        assert target[-1][1, 2, 24:].all()
+        assert np.allclose(p[0], p[1]) != checkerboard
