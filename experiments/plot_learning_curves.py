@@ -1,4 +1,4 @@
-"""Validation MS-SSIM and PSNR after 1, 2, 4 and 8 iterations against training hours, from the
+"""Validation MS-SSIM and PSNR after 1, 2, 4, 8 and 16 iterations against training hours, from the
 eval.jsonl files that training writes (one per run):
 
     python experiments/plot_learning_curves.py OUT.png NAME=WORKDIR/eval.jsonl[@HOURS] ...
@@ -22,9 +22,12 @@ def main(argv):
         path, _, offset = spec.partition("@")
         records = [json.loads(line) for line in open(path)]
         hours = [float(offset or 0) + r["train_seconds"] / 3600 for r in records]
-        for k, style in ((1, ":"), (2, "-."), (4, "--"), (8, "-")):
+        for k, style, marker in ((1, ":", "o"), (2, "-.", "o"), (4, "--", "o"), (8, "-", "o"),
+                                 (16, "-", "x")):
+            if k > len(records[0]["ms_ssim"]):
+                continue
             for ax, metric in zip(axes, ("ms_ssim", "psnr"), strict=True):
-                ax.plot(hours, [r[metric][k - 1] for r in records], style, marker="o",
+                ax.plot(hours, [r[metric][k - 1] for r in records], style, marker=marker,
                         label=f"{name}, {k} it")
     for ax, label in zip(axes, ("MS-SSIM (Google), validation", "PSNR (dB), validation"),
                          strict=True):
