@@ -18,23 +18,23 @@ import matplotlib.pyplot as plt  # noqa: E402
 def main(argv):
     out, runs = argv[0], [a.split("=", 1) for a in argv[1:]]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for name, spec in runs:
+    for run, (name, spec) in enumerate(runs):
         path, _, offset = spec.partition("@")
         records = [json.loads(line) for line in open(path)]
         hours = [float(offset or 0) + r["train_seconds"] / 3600 for r in records]
-        for k, style, marker in ((1, ":", "o"), (2, "-.", "o"), (4, "--", "o"), (8, "-", "o"),
-                                 (16, "-", "x")):
+        style, marker = ("-", "--", ":", "-.")[run % 4], "osx^v"[run % 5]
+        for color, k in enumerate((1, 2, 4, 8, 16)):  # a colour per iteration, a style per run
             if k > len(records[0]["ms_ssim"]):
                 continue
             for ax, metric in zip(axes, ("ms_ssim", "psnr"), strict=True):
                 ax.plot(hours, [r[metric][k - 1] for r in records], style, marker=marker,
-                        label=f"{name}, {k} it")
+                        color=f"C{color}", markersize=4, label=f"{name}, {k} it")
     for ax, label in zip(axes, ("MS-SSIM (Google), validation", "PSNR (dB), validation"),
                          strict=True):
         ax.set_xlabel("training hours (2-core CPU)")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=7)
+    axes[1].legend(fontsize=6, ncol=2, loc="lower right")
     fig.tight_layout()
     fig.savefig(out, dpi=120)
 
