@@ -177,9 +177,10 @@ def _code_tile(rt: Runtime, height: int, width: int, version: int, iterations: i
     It runs at the tile's padded size, but only the ceil(height/16) x ceil(width/16) blocks that
     cover the tile are coded (b_t is their bits); the other blocks of a bucket (from version 2)
     take the bits (and known masks) of the nearest coded block (edge replication), so they cost
-    nothing. `code_pass(t, i, p, state)` returns the bits of iteration t that pass i targets on
-    the coded blocks, flat and ±1, after range-coding them (encoder) or decoding them (decoder)
-    with probabilities p of the same shape; state is the decoder's after t-1 iterations.
+    nothing. `code_pass(t, i, target, p, state)` returns the bits of iteration t that pass i
+    targets (bool mask `target` over the coded blocks), flat and ±1, after range-coding them
+    (encoder) or decoding them (decoder) with probabilities p of the same shape; state is the
+    decoder's after t-1 iterations.
     """
     fns = rt.functions(version)
     ph, pw = padded_size(height, version), padded_size(width, version)
@@ -194,7 +195,7 @@ def _code_tile(rt: Runtime, height: int, width: int, version: int, iterations: i
         for i in range(len(target)):
             current = np.pad(coded, fill[1:], mode="edge")[None]
             p = np.asarray(fns.probabilities(state, previous, current, known[i], t + 1))
-            coded[target[i]] = code_pass(t, i, p[0, :hb, :wb][target[i]], state)
+            coded[target[i]] = code_pass(t, i, target[i], p[0, :hb, :wb][target[i]], state)
         current = np.pad(coded, fill[1:], mode="edge")[None]
         state = fns.step(state, current)
         previous = current
@@ -211,15 +212,12 @@ def _encode_tile(rt: Runtime, tile: np.ndarray, version: int,
     encoder_step = rt.functions(version).encoder_step
     bits = None
 
-    hb, wb = -(-h // STRIDE), -(-w // STRIDE)
-    target = rt.coding_passes(hb, wb)[1]
-
-    def code_pass(t, i, p, state):
+    def code_pass(t, i, target, p, state):
         nonlocal carry, bits
         if i == 0:  # b_t from the residual to the decoder's own x̂_{t-1}, on the coded blocks
             carry, bits = encoder_step(carry, x, state[1])
-            bits = np.asarray(bits)[0, :hb, :wb]
-        targets = bits[target[i]]
+            bits = np.asarray(bits)[0, : target.shape[0], : target.shape[1]]
+        targets = bits[target]
         encoders[t].encode(targets, p)
         return targets
 
@@ -302,7 +300,7 @@ def _decode(data: bytes, iterations: int | None, max_pixels: int, runtime: Runti
     outputs = np.empty((k if every_iteration else 1, header.height, header.width, 3), np.uint8)
     for y0, y1, x0, x1 in _tiles(header.height, header.width):
 
-        def code_pass(t, i, p, state):
+        def code_pass(t, i, target, p, state):
             return decoders[t].decode(p).astype(np.float32) * 2 - 1
 
         for t, b, state in _code_tile(rt, y1 - y0, x1 - x0, header.version, k, code_pass):

@@ -44,10 +44,6 @@ class ContextModel(nn.Module):
     max_iterations: int = 16
     checkerboard: bool = False
 
-    @property
-    def passes(self) -> int:
-        return self.groups * (2 if self.checkerboard else 1)
-
     @nn.compact
     def __call__(self, state, previous, current, mask, iteration):
         """state (N,h,w,C), previous/current (N,h,w,B) ±1 (current zero where unknown),
