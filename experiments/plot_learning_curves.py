@@ -22,7 +22,7 @@ def main(argv):
         path, _, offset = spec.partition("@")
         records = [json.loads(line) for line in open(path)]
         hours = [float(offset or 0) + r["train_seconds"] / 3600 for r in records]
-        style, marker = ("-", "--", ":", "-.")[run % 4], "osx^v"[run % 5]
+        style, marker = ("-", "--", ":", "-.")[run % 4], "osx^vDP*"[run % 8]
         for color, k in enumerate((1, 2, 4, 8, 16)):  # a colour per iteration, a style per run
             if k > len(records[0]["ms_ssim"]):
                 continue

@@ -226,7 +226,7 @@ def test_files_of_earlier_releases_decode(model_id):
     """Version 2 files written before version 3 (commit d84f476; an 80x48 crop of the sample,
     4 iterations) decode to the images that build decoded: their probabilities need its
     numerics exactly."""
-    data = (DATA / f"{model_id}-v2.rnnc").read_bytes()
-    expected = np.asarray(Image.open(DATA / f"{model_id}-v2.png"))
+    data = (DATA / f"{model_id}.format2.rnnc").read_bytes()
+    expected = np.asarray(Image.open(DATA / f"{model_id}.format2.png"))
     assert data[4] == 2
     np.testing.assert_allclose(decompress(data), expected, atol=1)

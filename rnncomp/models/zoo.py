@@ -87,6 +87,21 @@ ZOO = {
             },
         ),
         ZooEntry(
+            id="toderici2017-lstm-w025-v2",
+            model={"name": "toderici2017", "width": 0.25},
+            weights="toderici2017-lstm-w025-v2.npz",
+            sha256="b7805d9539d6d73a9d4b16bf9ec24c2253af3164ce5d0311d02e6658eeaff514",
+            description="Toderici et al. 2017 LSTM baseline (Islam et al.'s) at 1/4 widths "
+                        "(2.22 M parameters), additive reconstruction, 32 bits per 16x16 block; "
+                        "toderici2017-lstm-w025 trained further like islam2021-gdn-w025-v3",
+            training="toderici2017-lstm-w025's 800 steps, then 3500 steps of batch 8 (64x64 "
+                     "crops of ../shared/data/train, BSDS500, 400 images), 8 unrolled "
+                     "iterations (experiments/configs/cpu_lstm_finetune.py), then 1513 steps "
+                     "with 16 unrolled iterations, iterations 9-16 weighted 1/4 "
+                     "(cpu_lstm_finetune16w.py); 0.56 h + 0.81 h + 0.68 h on 2 CPU cores",
+            context_model=None,
+        ),
+        ZooEntry(
             id="toderici2017-lstm-w025",
             model={"name": "toderici2017", "width": 0.25},
             weights="toderici2017-lstm-w025.npz",

@@ -1,0 +1,18 @@
+"""Second continued-training phase of the CPU LSTM baseline, the recipe of `cpu_gdn_finetune16w`
+(16 unrolled iterations, iterations 9-16 weighted a quarter, batch 8 of 64x64 crops, Adam 2.5e-4
+after a 50-step warm-up, halved at step 1500, gradients clipped to norm 1), from the first
+phase's weights (`cpu_lstm_finetune`), exported first.
+
+Commands:
+    rnncomp export workdirs/lstm_ft workdirs/lstm_ft.npz
+    rnncomp train --config experiments/configs/cpu_lstm_finetune16w.py --workdir workdirs/lstm_ft16w
+"""
+
+from experiments.configs import cpu_gdn_finetune16w, cpu_lstm
+
+
+def get_config():
+    config = cpu_gdn_finetune16w.get_config()
+    config.model = cpu_lstm.get_config().model
+    config.init_from = "workdirs/lstm_ft.npz"
+    return config
