@@ -7,6 +7,9 @@ forward + backward at the training shapes (batch 32 of 32x32 patches), for
     xla       lax.conv_general_dilated (autodiff for gradients)
     conv_sum  ours: XLA's convolution when evaluated, the patch form with recomputed patches and
               (large stride-1 layers) a transposed convolution for the input gradient
+    s2d       stride-2 layers only: space-to-depth (2x2 blocks onto channels), then XLA's 2x2
+              stride-1 convolution with the 3x3 kernel laid out in a zero-padded 4x4 (16/9 the
+              multiply-adds, counted in its GFLOP/s as the 3x3 layer's useful work)
 
 with GFLOP/s beside a float32 2048^3 matmul measured in the same run. Quiet machine only:
 
@@ -45,7 +48,20 @@ def forms():
     def ours(x, w, s):
         return conv_sum([x], [w], (s,))
 
-    return {"patches": patches, "xla": xla, "conv_sum": ours}
+    return {"patches": patches, "xla": xla, "conv_sum": ours, "s2d": space_to_depth_conv}
+
+
+def space_to_depth_conv(x, w, s):
+    """A 3x3 stride-2 'SAME' convolution of an even-sized x as a 2x2 stride-1 one:
+    y[i] = x[2i] w_0 + x[2i+1] w_1 + x[2i+2] w_2 = X[i, 0] w_0 + X[i, 1] w_1 + X[i+1, 0] w_2
+    with X[i, p] = x[2i+p] (per axis), so kernel K[a, p] = w_{2a+p} (zero for 2a+p = 3)."""
+    n, h, width, c = x.shape
+    blocks = x.reshape(n, h // 2, 2, width // 2, 2, c).transpose(0, 1, 3, 2, 4, 5)
+    blocks = blocks.reshape(n, h // 2, width // 2, 4 * c)
+    k = jnp.pad(w, ((0, 1), (0, 1), (0, 0), (0, 0)))  # (4, 4, c, f), rows/cols 3 are zero
+    k = k.reshape(2, 2, 2, 2, c, -1).transpose(0, 2, 1, 3, 4, 5).reshape(2, 2, 4 * c, -1)
+    return jax.lax.conv_general_dilated(blocks, k, (1, 1), ((0, 1), (0, 1)),
+                                        dimension_numbers=("NHWC", "HWIO", "NHWC"))
 
 
 def row(shape, backward: bool, repeats: int) -> str:
@@ -55,7 +71,10 @@ def row(shape, backward: bool, repeats: int) -> str:
     kernel = jnp.asarray(rng.normal(size=(3, 3, c, f)) / np.sqrt(9 * c), jnp.float32)
     gflop = (3 if backward else 1) * 2 * n * -(-h // s) * -(-w // s) * 9 * c * f / 1e9
     cells = []
-    for form in forms().values():
+    for name, form in forms().items():
+        if name == "s2d" and (s != 2 or h % 2 or w % 2):
+            cells.append("n/a")
+            continue
         if backward:
             fn = jax.jit(jax.grad(lambda x, k, form=form: jnp.sum(form(x, k, s) ** 2), (0, 1)))
         else:

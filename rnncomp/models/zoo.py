@@ -99,7 +99,12 @@ ZOO = {
                      "iterations (experiments/configs/cpu_lstm_finetune.py), then 1513 steps "
                      "with 16 unrolled iterations, iterations 9-16 weighted 1/4 "
                      "(cpu_lstm_finetune16w.py); 0.56 h + 0.81 h + 0.68 h on 2 CPU cores",
-            context_model=None,
+            context_model={
+                "settings": {"features": 64, "groups": 4, "max_iterations": 16,
+                             "checkerboard": False},
+                "weights": "toderici2017-lstm-w025-v2.context.npz",
+                "sha256": "8e05821a8d60a957814380fcb07210524673948658b88765d272348dbf3e1b14",
+            },
         ),
         ZooEntry(
             id="toderici2017-lstm-w025",
