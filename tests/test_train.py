@@ -177,3 +177,38 @@ def test_init_from_zoo_and_npz_files(tmp_path):
     config.init_from = str(tmp_path / "missing.npz")
     with pytest.raises(ValueError, match="neither a zoo id"):
         initial_params(jax.random.PRNGKey(0), config, build_model(config.model))
+
+
+@pytest.mark.parametrize("scale", [0.0, 0.25])
+def test_gdn_lr_scale_scales_the_gdn_parameters_steps(scale):
+    """Adam's step of each GDN/IGDN parameter is `gdn_lr_scale` times the unscaled run's; the
+    other parameters' steps are unchanged."""
+    import functools
+
+    import jax
+    import jax.numpy as jnp
+
+    from rnncomp.models import build_model
+    from rnncomp.training.losses import iteration_weights
+    from rnncomp.training.train import create_train_state, gdn_mask, train_step
+
+    batch = jnp.asarray(np.random.default_rng(0).integers(0, 256, (4, 32, 32, 3)), jnp.uint8)
+    deltas = {}
+    for s in (1.0, scale):
+        config = tiny.get_config()
+        config.gdn_lr_scale = s
+        model = build_model(config.model)
+        state = create_train_state(jax.random.PRNGKey(0), config, model)
+        step = functools.partial(train_step, model=model, iterations=2,
+                                 weights=iteration_weights(2), norm=1)
+        new, _ = jax.jit(step)(state, batch, jax.random.PRNGKey(1))
+        deltas[s] = jax.tree_util.tree_map(lambda a, b: np.asarray(a - b), new.params,
+                                           state.params)
+    mask = gdn_mask(deltas[1.0])
+    assert sum(jax.tree_util.tree_leaves(mask)) == 4  # beta, gamma of the GDN and the IGDN
+    for gdn, full, scaled in zip(jax.tree_util.tree_leaves(mask),
+                                 jax.tree_util.tree_leaves(deltas[1.0]),
+                                 jax.tree_util.tree_leaves(deltas[scale]), strict=True):
+        assert np.abs(full).max() > 0
+        # atol: the float32 rounding of new - old for parameters near 1
+        np.testing.assert_allclose(scaled, full * (scale if gdn else 1.0), rtol=1e-4, atol=2e-7)

@@ -42,6 +42,7 @@ def get_config():
     config.lr_decay = 0.5
     config.warmup_steps = 0
     config.grad_clip = 0.0  # global-norm clipping; 0 disables
+    config.gdn_lr_scale = 1.0  # the GDN/IGDN parameters' learning rate, relative
     config.num_train_steps = 1_000_000
     config.max_train_minutes = 0.0  # stop after this much training time; 0 = no limit
     config.seed = 0

@@ -72,10 +72,19 @@ def initial_params(rng, config, model: RecurrentCodec):
     return jax.tree_util.tree_map(jnp.asarray, loaded)
 
 
+def gdn_mask(params):
+    """True for the parameters of GDN / IGDN blocks (beta, gamma)."""
+    return jax.tree_util.tree_map_with_path(
+        lambda path, _: any(getattr(k, "key", None) in ("gdn", "igdn") for k in path), params)
+
+
 def create_train_state(rng, config, model: RecurrentCodec) -> TrainState:
     params = initial_params(rng, config, model)
     chain = [optax.clip_by_global_norm(config.grad_clip)] if config.grad_clip else []
-    tx = optax.chain(*chain, optax.adam(create_learning_rate_fn(config)))
+    chain.append(optax.adam(create_learning_rate_fn(config)))
+    if config.get("gdn_lr_scale", 1.0) != 1.0:  # Adam's steps are scale-free: scale them
+        chain.append(optax.masked(optax.scale(config.gdn_lr_scale), gdn_mask(params)))
+    tx = optax.chain(*chain)
     return TrainState(step=jnp.zeros((), jnp.int32), params=params, opt_state=tx.init(params),
                       train_seconds=jnp.zeros((), jnp.float32), tx=tx)
 
