@@ -82,7 +82,7 @@ def create_train_state(rng, config, model: RecurrentCodec) -> TrainState:
     params = initial_params(rng, config, model)
     chain = [optax.clip_by_global_norm(config.grad_clip)] if config.grad_clip else []
     chain.append(optax.adam(create_learning_rate_fn(config)))
-    if config.get("gdn_lr_scale", 1.0) != 1.0:  # Adam's steps are scale-free: scale them
+    if config.gdn_lr_scale != 1.0:  # Adam's steps are scale-free: scale them
         chain.append(optax.masked(optax.scale(config.gdn_lr_scale), gdn_mask(params)))
     tx = optax.chain(*chain)
     return TrainState(step=jnp.zeros((), jnp.int32), params=params, opt_state=tx.init(params),
