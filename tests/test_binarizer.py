@@ -37,3 +37,9 @@ def test_inference_is_sign_never_zero():
     module = Binarizer()
     out = module.apply(module.init(jax.random.PRNGKey(0), h), h)
     assert out.shape == (1, 2, 2, 32) and np.all(np.asarray(out) == 1.0)
+
+
+def test_sign_passes_gradient_straight_through():
+    x = jnp.linspace(-0.9, 0.9, 7)
+    g = jax.grad(lambda x: jnp.sum(sign_binarize(x) * jnp.arange(7.0)))(x)
+    np.testing.assert_array_equal(g, np.arange(7.0))

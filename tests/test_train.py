@@ -212,3 +212,38 @@ def test_gdn_lr_scale_scales_the_gdn_parameters_steps(scale):
         assert np.abs(full).max() > 0
         # atol: the float32 rounding of new - old for parameters near 1
         np.testing.assert_allclose(scaled, full * (scale if gdn else 1.0), rtol=1e-4, atol=2e-7)
+
+
+def test_sign_binarizer_training_is_deterministic_and_learns(folders, tmp_path):
+    """With `binarizer = "sign"` the loss and gradient do not depend on the step's rng (no bit
+    noise) and the straight-through gradient still reaches the encoder; unknown names fail."""
+    import functools
+
+    import jax
+    import jax.numpy as jnp
+
+    from rnncomp.models import build_model
+    from rnncomp.training.losses import iteration_weights
+    from rnncomp.training.train import create_train_state, train_step
+
+    batch = jnp.asarray(np.random.default_rng(0).integers(0, 256, (4, 32, 32, 3)), jnp.uint8)
+    config = tiny.get_config()
+    model = build_model(config.model)
+    results = {}
+    for stochastic in (True, False):
+        step = jax.jit(functools.partial(train_step, model=model, iterations=2,
+                                         weights=iteration_weights(2), norm=1,
+                                         stochastic=stochastic))
+        for seed in (1, 2):
+            state = create_train_state(jax.random.PRNGKey(0), config, model)
+            new, metrics = step(state, batch, jax.random.PRNGKey(seed))
+            encoder_step = np.abs(np.asarray(
+                new.params["encoder"]["rnn1"]["input_conv"]["kernel"]
+                - state.params["encoder"]["rnn1"]["input_conv"]["kernel"])).max()
+            results[stochastic, seed] = float(metrics["loss"]), encoder_step
+    assert results[False, 1] == results[False, 2]
+    assert results[True, 1][0] != results[True, 2][0]
+    assert results[False, 1][1] > 0  # the encoder gets a gradient through sign
+
+    with pytest.raises(ValueError, match="unknown binarizer"):
+        train_and_evaluate(config_for(folders, binarizer="round"), tmp_path)

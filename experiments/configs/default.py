@@ -35,6 +35,7 @@ def get_config():
     config.iterations = 16  # unrolled in training
     config.eval_iterations = 16
     config.batch_size = 32
+    config.binarizer = "stochastic"  # in training: "stochastic" (the papers) | "sign"
     config.loss_norm = 1  # 1: L1 residual loss (the papers); 2: squared error
     config.loss_weights = ()  # per-iteration weights; empty = uniform (mean over iterations)
     config.learning_rate = 5e-4

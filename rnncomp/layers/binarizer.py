@@ -4,6 +4,9 @@ Representation"): a 1x1 convolution, tanh, then a ±1 quantizer.
     x = tanh(W * h)
     training:  b = +1 with probability (1 + x) / 2, else -1;  db/dx := 1 (straight through)
     inference: b = sign(x), with sign(0) := +1 so that b is never 0
+
+sign(x) also passes its gradient straight through, so training may use it too
+(`config.binarizer = "sign"`): no bit noise, at the price of a biased gradient.
 """
 
 from typing import Any
@@ -23,12 +26,13 @@ def stochastic_binarize(x, rng):
 
 
 def sign_binarize(x):
-    """Deterministic ±1: +1 where x >= 0."""
-    return jnp.where(x >= 0, 1.0, -1.0).astype(x.dtype)
+    """Deterministic ±1: +1 where x >= 0, gradient passed straight through."""
+    b = jnp.where(x >= 0, 1.0, -1.0).astype(x.dtype)
+    return b + (x - jax.lax.stop_gradient(x))
 
 
 class Binarizer(nn.Module):
-    """1x1 conv (no bias) to `bits` channels, tanh, then ±1; call with `rng` in training."""
+    """1x1 conv (no bias) to `bits` channels, tanh, then ±1: stochastic given `rng`, else sign."""
 
     bits: int = 32
     dtype: Any = None

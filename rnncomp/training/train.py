@@ -27,6 +27,8 @@ from rnncomp.models import RecurrentCodec, build_model, count_params, zoo
 from rnncomp.training import input_pipeline
 from rnncomp.training.losses import iteration_weights, residual_loss, residual_losses
 
+BINARIZERS = ("stochastic", "sign")  # the binarizer's quantiser in training
+
 
 class TrainState(struct.PyTreeNode):
     step: jax.Array
@@ -93,8 +95,10 @@ def to_float(batch):
     return jnp.asarray(batch, jnp.float32) / 255.0
 
 
-def train_step(state: TrainState, batch, rng, *, model, iterations, weights, norm):
-    """One Adam step on L = Σ_t w_t mean|r_t| with the stochastic binarizer.
+def train_step(state: TrainState, batch, rng, *, model, iterations, weights, norm,
+               stochastic=True):
+    """One Adam step on L = Σ_t w_t mean|r_t|, with the stochastic binarizer (or, with
+    `stochastic=False`, the sign); both pass their gradient straight through.
 
     A non-finite loss or gradient leaves the state unchanged and sets metrics["finite"] = False.
     """
@@ -102,7 +106,7 @@ def train_step(state: TrainState, batch, rng, *, model, iterations, weights, nor
     rng = jax.random.fold_in(rng, state.step)
 
     def loss_fn(params):
-        reconstructions, _ = model(params, x, iterations, rng)
+        reconstructions, _ = model(params, x, iterations, rng if stochastic else None)
         return residual_loss(x, reconstructions, weights, norm), reconstructions
 
     (loss, reconstructions), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
@@ -189,6 +193,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
     """Train `config` in `workdir`, resuming from its last checkpoint; returns the final state."""
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
+    if config.binarizer not in BINARIZERS:
+        raise ValueError(f"unknown binarizer {config.binarizer!r}: choose one of {BINARIZERS}")
     model = build_model(config.model)
     weights = iteration_weights(config.iterations, config.loss_weights or None)
     data_sharding, replicated = _mesh_shardings()
@@ -214,7 +220,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
         writer.write_scalars(0, {"params": count_params(state.params)})
 
     step_fn = jax.jit(functools.partial(train_step, model=model, iterations=config.iterations,
-                                        weights=weights, norm=config.loss_norm),
+                                        weights=weights, norm=config.loss_norm,
+                                        stochastic=config.binarizer == "stochastic"),
                       donate_argnums=0)
     eval_fn = jax.jit(functools.partial(eval_step, model=model,
                                         iterations=config.eval_iterations))
