@@ -87,6 +87,26 @@ ZOO = {
             },
         ),
         ZooEntry(
+            id="toderici2017-lstm-w025-v3",
+            model={"name": "toderici2017", "width": 0.25},
+            weights="toderici2017-lstm-w025-v3.npz",
+            sha256="5839ddf03b29bba900872c43c2cba0c2248b83038b41cf106b3327e9c7afa671",
+            description="Toderici et al. 2017 LSTM baseline (Islam et al.'s) at 1/4 widths "
+                        "(2.22 M parameters), additive reconstruction, 32 bits per 16x16 block; "
+                        "toderici2017-lstm-w025-v2 trained further, last with the sign binarizer",
+            training="toderici2017-lstm-w025-v2's 800 + 3500 steps, then its 16-iteration "
+                     "phase (cpu_lstm_finetune16w.py) continued to 2500 steps, then 400 steps "
+                     "with the sign binarizer (cpu_lstm_finetune16s.py); batch 8 of 64x64 crops "
+                     "of ../shared/data/train (BSDS500, 400 images); 0.56 h + 0.81 h + 1.20 h "
+                     "+ 0.33 h on 2 CPU cores",
+            context_model={
+                "settings": {"features": 64, "groups": 4, "max_iterations": 16,
+                             "checkerboard": False},
+                "weights": "toderici2017-lstm-w025-v3.context.npz",
+                "sha256": "22e2fb2dc23d24a5a07d841b8f0109456b4894ee988f6e106be522a467fb25c7",
+            },
+        ),
+        ZooEntry(
             id="toderici2017-lstm-w025-v2",
             model={"name": "toderici2017", "width": 0.25},
             weights="toderici2017-lstm-w025-v2.npz",
