@@ -11,7 +11,8 @@ Command:
 Result (zoo id islam2021-gdn-w025-v3: stopped at step 1867, 0.78 h on 2 cores; validation at
 step 1750, 16 central 192x192 crops of ../shared/data/val, MS-SSIM after 1 / 2 / 4 / 8 / 16
 iterations): 0.761 / 0.837 / 0.902 / 0.936 / 0.942, against the starting model's 0.754 / 0.834 /
-0.898 / 0.928 / 0.930. Learning curve: results/training/cpu_gdn_finetune16w.eval.jsonl.
+0.898 / 0.928 / 0.930. Resumed to step 2500 (1.28 h in all): 0.766 / 0.843 / 0.903 / 0.936 /
+0.943; then `cpu_gdn_finetune16s`. Learning curve: results/training/cpu_gdn_finetune16w.eval.jsonl.
 """
 
 from experiments.configs import cpu_gdn_finetune16

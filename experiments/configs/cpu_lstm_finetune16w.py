@@ -9,7 +9,9 @@ Commands:
 
 Result (zoo id toderici2017-lstm-w025-v2: stopped at step 1513, 0.68 h on 2 cores; validation at
 step 1500, as above): 0.775 / 0.859 / 0.918 / 0.947 / 0.951, against the GDN model's 0.761 /
-0.837 / 0.902 / 0.935 / 0.941 at the same step of `cpu_gdn_finetune16w`. Learning curve:
+0.837 / 0.902 / 0.935 / 0.941 at the same step of `cpu_gdn_finetune16w`. Resumed to step 2500
+(`--config.num_train_steps=2500`, 1.20 h in all): 0.781 / 0.864 / 0.919 / 0.949 / 0.953, the
+GDN model 0.766 / 0.843 / 0.903 / 0.936 / 0.943; then `cpu_lstm_finetune16s`. Learning curve:
 results/training/cpu_lstm_finetune16w.eval.jsonl.
 """
 
