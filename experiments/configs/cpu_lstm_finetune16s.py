@@ -1,7 +1,8 @@
-"""Third continued-training phase of the CPU LSTM baseline: the weights of `cpu_lstm_finetune16w`
-at step 2500 trained 400 more steps with the sign binarizer (`binarizer = "sign"`: the bits of
-inference, gradient straight through) instead of stochastic bits, same crops, batch and loss
-weights, Adam 1.25e-4 (the rate that phase ended with) after a 50-step warm-up.
+"""Third continued-training phase of the CPU LSTM baseline, the recipe of `cpu_gdn_finetune16s`:
+the weights of `cpu_lstm_finetune16w` at step 2500 trained 400 more steps with the sign
+binarizer (`binarizer = "sign"`: the bits of inference, gradient straight through) instead of
+stochastic bits, same crops, batch and loss weights, Adam 1.25e-4 (the rate that phase ended
+with) after a 50-step warm-up.
 
 Commands:
     rnncomp export workdirs/lstm_ft16w workdirs/lstm_ft16w.npz
@@ -14,15 +15,11 @@ iterations): 0.790 / 0.868 / 0.923 / 0.951 / 0.954, against 0.777 / 0.863 / 0.92
 the start. Learning curve: results/training/cpu_lstm_finetune16s.eval.jsonl.
 """
 
-from experiments.configs import cpu_lstm_finetune16w
+from experiments.configs import cpu_gdn_finetune16s, cpu_lstm
 
 
 def get_config():
-    config = cpu_lstm_finetune16w.get_config()
+    config = cpu_gdn_finetune16s.get_config()
+    config.model = cpu_lstm.get_config().model
     config.init_from = "workdirs/lstm_ft16w.npz"
-    config.binarizer = "sign"
-    config.learning_rate = 1.25e-4
-    config.lr_boundaries = ()
-    config.num_train_steps = 400
-    config.eval_every_steps = 200
     return config
