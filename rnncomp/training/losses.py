@@ -2,7 +2,11 @@
 
     L = Σ_t w_t · mean |r_t|,   r_t = x - x̂_t,   w_t = 1/k by default (the mean over iterations)
 
-L1 by default as in both papers; `norm=2` gives the mean squared residual instead.
+L1 by default as in both papers; `norm=2` gives the mean squared residual instead. With
+`log=True` each term is a logarithm, L = Σ_t w_t · log mean |r_t|^norm: every iteration's
+relative improvement weighs the same (with norm=2, -L·10/ln 10 is the weighted mean PSNR over
+iterations), where the papers' linear sum weighs a late iteration, whose residual is several
+times smaller, that many times less per dB.
 """
 
 import jax.numpy as jnp
@@ -22,6 +26,7 @@ def residual_losses(x, reconstructions, norm: int = 1):
     return jnp.mean(r if norm == 1 else jnp.square(r), axis=(1, 2, 3, 4))
 
 
-def residual_loss(x, reconstructions, weights, norm: int = 1):
-    """L = Σ_t w_t · mean |r_t|^norm."""
-    return jnp.sum(weights * residual_losses(x, reconstructions, norm))
+def residual_loss(x, reconstructions, weights, norm: int = 1, log: bool = False):
+    """L = Σ_t w_t · mean |r_t|^norm, or Σ_t w_t · log mean |r_t|^norm with `log`."""
+    losses = residual_losses(x, reconstructions, norm)
+    return jnp.sum(weights * (jnp.log(losses) if log else losses))

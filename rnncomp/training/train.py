@@ -96,9 +96,10 @@ def to_float(batch):
 
 
 def train_step(state: TrainState, batch, rng, *, model, iterations, weights, norm,
-               stochastic=True):
-    """One Adam step on L = Σ_t w_t mean|r_t|, with the stochastic binarizer (or, with
-    `stochastic=False`, the sign); both pass their gradient straight through.
+               stochastic=True, log=False):
+    """One Adam step on L = Σ_t w_t mean|r_t| (or its `log` form, losses.py), with the
+    stochastic binarizer (or, with `stochastic=False`, the sign); both pass their gradient
+    straight through.
 
     A non-finite loss or gradient leaves the state unchanged and sets metrics["finite"] = False.
     """
@@ -107,7 +108,7 @@ def train_step(state: TrainState, batch, rng, *, model, iterations, weights, nor
 
     def loss_fn(params):
         reconstructions, _ = model(params, x, iterations, rng if stochastic else None)
-        return residual_loss(x, reconstructions, weights, norm), reconstructions
+        return residual_loss(x, reconstructions, weights, norm, log), reconstructions
 
     (loss, reconstructions), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
     updates, opt_state = state.tx.update(grads, state.opt_state, state.params)
@@ -221,7 +222,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
 
     step_fn = jax.jit(functools.partial(train_step, model=model, iterations=config.iterations,
                                         weights=weights, norm=config.loss_norm,
-                                        stochastic=config.binarizer == "stochastic"),
+                                        stochastic=config.binarizer == "stochastic",
+                                        log=config.loss_log),
                       donate_argnums=0)
     eval_fn = jax.jit(functools.partial(eval_step, model=model,
                                         iterations=config.eval_iterations))
