@@ -40,12 +40,13 @@ def diagnose(model_id: str, crops: np.ndarray, iterations: int) -> list[dict]:
         return carry, bits, state["intermediates"]["binarizer"]["conv"]["__call__"][0]
 
     @jax.jit
-    def step(x, enc_carry, dec_state):
+    def step(x, enc_carry, dec_state, t):
         reconstruction = dec_state[1]
         residual = x - reconstruction
-        new_carry, bits, pre = encode(enc_carry, residual)
+        gain = codec.gain_of(params, reconstruction, t)
+        new_carry, bits, pre = encode(enc_carry, residual * gain)
         _, zero_bits, _ = encode(enc_carry, jnp.zeros_like(residual))
-        dec_state = codec.decoder_step(params, dec_state, bits)
+        dec_state = codec.decoder_step(params, dec_state, bits, t)
         after = x - dec_state[1]
         stats = {
             "residual_rms": jnp.sqrt(jnp.mean(residual ** 2)),
@@ -61,7 +62,7 @@ def diagnose(model_id: str, crops: np.ndarray, iterations: int) -> list[dict]:
     dec_state = codec.decoder_init(n, h, w)
     rows = []
     for t in range(1, iterations + 1):
-        enc_carry, dec_state, stats = step(x, enc_carry, dec_state)
+        enc_carry, dec_state, stats = step(x, enc_carry, dec_state, t - 1)
         rows.append({"t": t, **{k: float(v) for k, v in stats.items()}})
     return rows
 

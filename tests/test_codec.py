@@ -61,16 +61,16 @@ def format_decode(runtime, x, iterations):
     model, params = runtime.model, runtime.params
     encoder_step = jax.jit(lambda carry, residual: model.encoder.apply(
         {"params": params["encoder"]}, carry, residual))  # additive: no gain
-    decoder_step = jax.jit(lambda state, bits: model.decoder_step(params, state, bits))
+    decoder_step = jax.jit(lambda state, bits, t: model.decoder_step(params, state, bits, t))
     h, w = x.shape[:2]
     ph, pw, hb, wb = padded_size(h), padded_size(w), -(-h // 16), -(-w // 16)
     padded = np.pad(x, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")[None] / np.float32(255)
     carry, state = model.encoder.zero_carry(1, ph, pw), model.decoder_init(1, ph, pw)
-    for _ in range(iterations):
+    for t in range(iterations):
         carry, bits = encoder_step(carry, padded - state[1])
         bits = np.pad(np.asarray(bits)[:, :hb, :wb],
                       ((0, 0), (0, ph // 16 - hb), (0, pw // 16 - wb), (0, 0)), mode="edge")
-        state = decoder_step(state, bits)
+        state = decoder_step(state, bits, t)
     return np.round(np.clip(np.asarray(state[1])[0, :h, :w], 0, 1) * 255)
 
 

@@ -10,16 +10,18 @@ from rnncomp.models import build_model, count_params, islam2021, toderici2017
 WIDTH = 1 / 16
 
 
-def python_loop(model, params, x, iterations):
-    """The iteration rule of Toderici et al. 2017 in a plain Python loop (no scan)."""
+def python_loop(model, params, x, iterations, gains=None):
+    """The iteration rule of Toderici et al. 2017 in a plain Python loop (no scan), with the
+    gains g_1..g_k of eq. x̂_t = x̂_{t-1} + D_t(B(E_t(g_t r_{t-1}))) / g_t when given."""
     n, h, w, _ = x.shape
     enc, dec = model.encoder.zero_carry(n, h, w), model.decoder.zero_carry(n, h, w)
     recon = jnp.full_like(x, 0.5)
     outs = []
-    for _ in range(iterations):
-        enc, bits = model.encoder.apply({"params": params["encoder"]}, enc, x - recon)
+    for t in range(iterations):
+        g = 1.0 if gains is None else gains[t]
+        enc, bits = model.encoder.apply({"params": params["encoder"]}, enc, g * (x - recon))
         dec, out = model.decoder.apply({"params": params["decoder"]}, dec, bits)
-        recon = 0.5 + out if model.reconstruction == "one_shot" else recon + out
+        recon = 0.5 + out if model.reconstruction == "one_shot" else recon + out / g
         outs.append(recon)
     return jnp.stack(outs)
 
@@ -38,6 +40,25 @@ def test_scan_equals_python_loop(image, reconstruction, cell):
     np.testing.assert_allclose(reconstructions, python_loop(model, params, image, 3), atol=1e-5)
 
 
+def test_iteration_scaling_applies_one_gain_per_iteration(image):
+    """Zero log-gains give the additive network exactly; learned ones scale r_{t-1} by g_t and
+    divide D_t's output by it, iterations past the last gain reusing it."""
+    model = islam2021(width=WIDTH, reconstruction="iteration_scaling")
+    additive = islam2021(width=WIDTH)
+    params = model.init(jax.random.PRNGKey(0))
+    n_gains = params["gain"]["log_gain"].shape[0]
+    np.testing.assert_array_equal(
+        model(params, image, 3)[0], additive(
+            {k: params[k] for k in ("encoder", "decoder")}, image, 3)[0])
+    log_gain = jnp.linspace(0.0, 1.5, n_gains)
+    params["gain"]["log_gain"] = log_gain
+    k = n_gains + 2
+    gains = np.exp(np.concatenate([log_gain, np.full(2, log_gain[-1])]))
+    expected = python_loop(model, params, image[:1, :16, :16], k, gains)
+    np.testing.assert_allclose(model(params, image[:1, :16, :16], k)[0], expected, atol=1e-5)
+    assert not np.allclose(expected, python_loop(model, params, image[:1, :16, :16], k))
+
+
 def test_bits_shape_values_and_rate():
     model = toderici2017(width=WIDTH)
     params = model.init(jax.random.PRNGKey(0))
@@ -49,10 +70,13 @@ def test_bits_shape_values_and_rate():
     assert bits[:4].size / padded_pixels == 4 / 8  # k iterations = k/8 bpp before coding
 
 
-@pytest.mark.parametrize("reconstruction", ["additive", "one_shot", "residual_scaling"])
+@pytest.mark.parametrize("reconstruction",
+                         ["additive", "one_shot", "residual_scaling", "iteration_scaling"])
 def test_prefix_decoding_and_encode_decode_equal_forward(reconstruction):
     model = islam2021(width=WIDTH, reconstruction=reconstruction)
     params = model.init(jax.random.PRNGKey(0))
+    if reconstruction == "iteration_scaling":
+        params["gain"]["log_gain"] = jnp.linspace(0.0, 2.0, params["gain"]["log_gain"].size)
     x = jax.random.uniform(jax.random.PRNGKey(2), (1, 20, 37, 3))
     bits = model.encode(params, x, 6)
     forward, _ = model(params, x, 6)

@@ -171,12 +171,51 @@ def test_init_from_zoo_and_npz_files(tmp_path):
     from_file = initial_params(jax.random.PRNGKey(0), config, model)
     assert jax.tree_util.tree_all(jax.tree_util.tree_map(np.array_equal, from_file, params))
 
+    # extended with iteration scaling: the trained parts kept, zero log-gains added
+    config.model.reconstruction = "iteration_scaling"
+    extended = initial_params(jax.random.PRNGKey(0), config, build_model(config.model))
+    assert jax.tree_util.tree_all(jax.tree_util.tree_map(
+        np.array_equal, {k: extended[k] for k in params}, params))
+    np.testing.assert_array_equal(extended["gain"]["log_gain"], 0.0)
+    config.model.reconstruction = "additive"
+
     config.model.width = 0.125  # another model: the weights do not fit
     with pytest.raises(ValueError, match="does not fit"):
         initial_params(jax.random.PRNGKey(0), config, build_model(config.model))
     config.init_from = str(tmp_path / "missing.npz")
     with pytest.raises(ValueError, match="neither a zoo id"):
         initial_params(jax.random.PRNGKey(0), config, build_model(config.model))
+
+
+def test_gain_lr_scale_scales_the_gains_steps():
+    """`gain_lr_scale` multiplies Adam's step of the iteration gains and of nothing else."""
+    import functools
+
+    import jax
+    import jax.numpy as jnp
+
+    from rnncomp.models import build_model
+    from rnncomp.training.losses import iteration_weights
+    from rnncomp.training.train import create_train_state, train_step
+
+    batch = jnp.asarray(np.random.default_rng(0).integers(0, 256, (4, 32, 32, 3)), jnp.uint8)
+    deltas = {}
+    for s in (1.0, 8.0):
+        config = tiny.get_config()
+        config.model.reconstruction = "iteration_scaling"
+        config.gain_lr_scale = s
+        model = build_model(config.model)
+        state = create_train_state(jax.random.PRNGKey(0), config, model)
+        step = functools.partial(train_step, model=model, iterations=2,
+                                 weights=iteration_weights(2), norm=1)
+        new, _ = jax.jit(step)(state, batch, jax.random.PRNGKey(1))
+        deltas[s] = jax.tree_util.tree_map(lambda a, b: np.asarray(a - b), new.params,
+                                           state.params)
+    moved = deltas[1.0]["gain"]["log_gain"]
+    assert np.abs(moved[:2]).min() > 0 and np.all(moved[2:] == 0)  # the 2 trained iterations
+    np.testing.assert_allclose(deltas[8.0]["gain"]["log_gain"], 8 * moved, rtol=1e-4)
+    np.testing.assert_array_equal(deltas[8.0]["decoder"]["conv_out"]["kernel"],
+                                  deltas[1.0]["decoder"]["conv_out"]["kernel"])
 
 
 @pytest.mark.parametrize("scale", [0.0, 0.25])
@@ -190,7 +229,7 @@ def test_gdn_lr_scale_scales_the_gdn_parameters_steps(scale):
 
     from rnncomp.models import build_model
     from rnncomp.training.losses import iteration_weights
-    from rnncomp.training.train import create_train_state, gdn_mask, train_step
+    from rnncomp.training.train import create_train_state, key_mask, train_step
 
     batch = jnp.asarray(np.random.default_rng(0).integers(0, 256, (4, 32, 32, 3)), jnp.uint8)
     deltas = {}
@@ -204,7 +243,7 @@ def test_gdn_lr_scale_scales_the_gdn_parameters_steps(scale):
         new, _ = jax.jit(step)(state, batch, jax.random.PRNGKey(1))
         deltas[s] = jax.tree_util.tree_map(lambda a, b: np.asarray(a - b), new.params,
                                            state.params)
-    mask = gdn_mask(deltas[1.0])
+    mask = key_mask(deltas[1.0], ("gdn", "igdn"))
     assert sum(jax.tree_util.tree_leaves(mask)) == 4  # beta, gamma of the GDN and the IGDN
     for gdn, full, scaled in zip(jax.tree_util.tree_leaves(mask),
                                  jax.tree_util.tree_leaves(deltas[1.0]),

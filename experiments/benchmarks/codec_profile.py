@@ -45,9 +45,9 @@ def network_gflop(rt, height: int, width: int, iterations: int) -> tuple[float, 
     """(encode, decode) GFLOP of the networks at the padded size (2 FLOP per MAC)."""
     ph, pw = codec.padded_size(height), codec.padded_size(width)
     x = jnp.zeros((1, ph, pw, 3))
-    enc = macs(lambda c, x, r: rt.model.encoder_step(rt.params, c, x, r),
+    enc = macs(lambda c, x, r: rt.model.encoder_step(rt.params, c, x, r, 0),
                rt.model.encoder.zero_carry(1, ph, pw), x, x)
-    dec = macs(lambda s, b: rt.model.decoder_step(rt.params, s, b),
+    dec = macs(lambda s, b: rt.model.decoder_step(rt.params, s, b, 0),
                rt.model.decoder_init(1, ph, pw), jnp.zeros((1, ph // 16, pw // 16, rt.model.bits)))
     return 2e-9 * (enc + dec) * iterations, 2e-9 * dec * iterations
 

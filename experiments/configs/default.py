@@ -16,7 +16,8 @@ def get_config():
     config.model.name = "islam2021"  # "islam2021" | "toderici2017"
     config.model.width = 1.0  # multiplier of every hidden width (not of the 32 bits)
     config.model.cell = "lstm"  # "lstm" | "gru"
-    config.model.reconstruction = "additive"  # "additive" | "one_shot" | "residual_scaling"
+    # "additive" | "one_shot" | "residual_scaling" | "iteration_scaling"
+    config.model.reconstruction = "additive"
     config.model.analysis_gdn = True  # GDN after the first encoder conv
     config.model.synthesis_gdn = True  # IGDN after the first decoder conv
     config.model.bits = 32  # bits per 16x16 block per iteration
@@ -45,6 +46,7 @@ def get_config():
     config.warmup_steps = 0
     config.grad_clip = 0.0  # global-norm clipping; 0 disables
     config.gdn_lr_scale = 1.0  # the GDN/IGDN parameters' learning rate, relative
+    config.gain_lr_scale = 1.0  # the gain's (residual / iteration scaling), relative
     config.num_train_steps = 1_000_000
     config.max_train_minutes = 0.0  # stop after this much training time; 0 = no limit
     config.seed = 0

@@ -102,16 +102,17 @@ def evaluation_form(version: int) -> str:
 class CodingFunctions:
     """A runtime's networks, jitted (once per shape) with one evaluation form of convolutions:
 
-        encoder_step(carry, x, x̂_{t-1}) → (carry, b_t), given the decoder procedure's x̂_{t-1}
-        step((carry, x̂_{t-1}), b_t) → (carry, x̂_t)
+        encoder_step(carry, x, x̂_{t-1}, t - 1) → (carry, b_t), given the decoder's x̂_{t-1}
+        step((carry, x̂_{t-1}), b_t, t - 1) → (carry, x̂_t)
         probabilities(state, b_{t-1}, b_t's bits so far, known mask, t) → P(b = +1) of all bits
     """
 
     def __init__(self, rt: Runtime, form: str):
         self.rt, self.form = rt, form
-        self.encoder_step = self._jit(lambda carry, x, reconstruction: rt.model.encoder_step(
-            rt.params, carry, x, reconstruction))
-        self.step = self._jit(lambda state, bits: rt.model.decoder_step(rt.params, state, bits))
+        self.encoder_step = self._jit(lambda carry, x, reconstruction, t: rt.model.encoder_step(
+            rt.params, carry, x, reconstruction, t))
+        self.step = self._jit(lambda state, bits, t: rt.model.decoder_step(rt.params, state, bits,
+                                                                           t))
         self.probabilities = self._jit(self._probabilities)
 
     def _jit(self, fn, **kwargs):
@@ -197,7 +198,7 @@ def _code_tile(rt: Runtime, height: int, width: int, version: int, iterations: i
             p = np.asarray(fns.probabilities(state, previous, current, known[i], t + 1))
             coded[target[i]] = code_pass(t, i, target[i], p[0, :hb, :wb][target[i]], state)
         current = np.pad(coded, fill[1:], mode="edge")[None]
-        state = fns.step(state, current)
+        state = fns.step(state, current, np.int32(t))
         previous = current
         yield t, current[:, :hb, :wb], state
 
@@ -215,7 +216,7 @@ def _encode_tile(rt: Runtime, tile: np.ndarray, version: int,
     def code_pass(t, i, target, p, state):
         nonlocal carry, bits
         if i == 0:  # b_t from the residual to the decoder's own x̂_{t-1}, on the coded blocks
-            carry, bits = encoder_step(carry, x, state[1])
+            carry, bits = encoder_step(carry, x, state[1], np.int32(t))
             bits = np.asarray(bits)[0, : target.shape[0], : target.shape[1]]
         targets = bits[target]
         encoders[t].encode(targets, p)

@@ -3,12 +3,16 @@
 Toderici et al. 2017, eq. 1-2, with x scaled to [0, 1] and x̂_0 = 0.5:
 
     b_t = B(E_t(g_t · r_{t-1})),   r_0 = x - x̂_0
-    x̂_t = x̂_{t-1} + D_t(b_t) / g_t          "additive" (g_t = 1) and "residual_scaling"
+    x̂_t = x̂_{t-1} + D_t(b_t) / g_t          "additive" (g_t = 1), "residual_scaling",
+                                              "iteration_scaling"
     x̂_t = 0.5 + D_t(b_t)                      "one_shot"
     r_t = x - x̂_t
 
 E_t, D_t are the recurrent encoder and decoder (their carries make them depend on t), B the
-binarizer, g_t = G(x̂_{t-1}) the gain estimator (residual scaling only). Each iteration spends
+binarizer. The gain g_t: G(x̂_{t-1}), a network estimating it from the reconstruction so far, for
+residual scaling (Toderici et al. 2017, section 3.3); exp(a_t), one learned scalar per
+iteration, for iteration scaling (a_t = 0 is the additive network, so a trained additive model
+can be extended with it; iterations beyond the last learned gain reuse it). Each iteration spends
 32 bits per 16x16 block: k iterations cost k/8 bpp before entropy coding. The decoder needs only
 the bits: `decode` of the first j iterations of a k-iteration code equals a j-iteration run.
 """
@@ -22,8 +26,9 @@ import jax.numpy as jnp
 
 from rnncomp.layers import crop, pad_to_multiple
 
-RECONSTRUCTIONS = ("additive", "one_shot", "residual_scaling")
+RECONSTRUCTIONS = ("additive", "one_shot", "residual_scaling", "iteration_scaling")
 STRIDE = 16
+GAIN_ITERATIONS = 16  # learned gains of iteration scaling
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +52,10 @@ class RecurrentCodec:
             raise ValueError("a gain estimator is used with residual_scaling and only with it")
 
     @property
+    def iteration_scaling(self) -> bool:
+        return self.reconstruction == "iteration_scaling"
+
+    @property
     def bits(self) -> int:
         return self.encoder.bits
 
@@ -63,17 +72,23 @@ class RecurrentCodec:
             k_dec, self.decoder.zero_carry(1, height, width), code)["params"]
         if self.gain is not None:
             params["gain"] = self.gain.init(k_gain, x)["params"]
+        if self.iteration_scaling:
+            params["gain"] = {"log_gain": jnp.zeros((GAIN_ITERATIONS,), jnp.float32)}
         return params
 
-    def _gain(self, params, reconstruction):
+    def gain_of(self, params, reconstruction, t):
+        """g_t (a scalar or per-pixel array; 1.0 for additive and one-shot)."""
+        if self.iteration_scaling:
+            log_gain = params["gain"]["log_gain"]
+            return jnp.exp(log_gain[jnp.minimum(t, log_gain.shape[0] - 1)])
         if self.gain is None:
             return 1.0
         return self.gain.apply({"params": params["gain"]}, reconstruction)
 
-    def encoder_step(self, params, enc_carry, x, reconstruction, rng=None):
-        """carry, x, x̂_{t-1} → (carry, b_t): the encoder side of one iteration, coding the
-        residual r_{t-1} = x - x̂_{t-1} (scaled by the gain for residual scaling)."""
-        residual = (x - reconstruction) * self._gain(params, reconstruction)
+    def encoder_step(self, params, enc_carry, x, reconstruction, t, rng=None):
+        """carry, x, x̂_{t-1} → (carry, b_t): the encoder side of iteration t + 1, coding the
+        residual r_{t-1} = x - x̂_{t-1} (times the gain g_t for the scaling reconstructions)."""
+        residual = (x - reconstruction) * self.gain_of(params, reconstruction, t)
         return self.encoder.apply({"params": params["encoder"]}, enc_carry, residual, rng)
 
     def decoder_init(self, n: int, height: int, width: int):
@@ -81,13 +96,13 @@ class RecurrentCodec:
         return (self.decoder.zero_carry(n, height, width),
                 jnp.full((n, height, width, 3), 0.5, jnp.float32))
 
-    def decoder_step(self, params, decoder_state, bits):
-        """(carry, x̂_{t-1}), b_t → (carry, x̂_t): the decoder side of one iteration."""
+    def decoder_step(self, params, decoder_state, bits, t):
+        """(carry, x̂_{t-1}), b_t → (carry, x̂_t): the decoder side of iteration t + 1."""
         dec_carry, reconstruction = decoder_state
         dec_carry, out = self.decoder.apply({"params": params["decoder"]}, dec_carry, bits)
         if self.reconstruction == "one_shot":
             return dec_carry, 0.5 + out
-        return dec_carry, reconstruction + out / self._gain(params, reconstruction)
+        return dec_carry, reconstruction + out / self.gain_of(params, reconstruction, t)
 
     @staticmethod
     def context_state(decoder_state):
@@ -102,9 +117,10 @@ class RecurrentCodec:
         def step(carry, t):
             enc_carry, dec_carry, reconstruction = carry
             step_rng = None if rng is None else jax.random.fold_in(rng, t)
-            enc_carry, bits = self.encoder_step(params, enc_carry, x, reconstruction, step_rng)
+            enc_carry, bits = self.encoder_step(params, enc_carry, x, reconstruction, t,
+                                                step_rng)
             dec_carry, reconstruction = self.decoder_step(params, (dec_carry, reconstruction),
-                                                          bits)
+                                                          bits, t)
             return (enc_carry, dec_carry, reconstruction), (reconstruction, bits)
 
         init = (self.encoder.zero_carry(n, h, w), *self.decoder_init(n, h, w))
@@ -125,10 +141,12 @@ class RecurrentCodec:
         """`context_state` before each iteration of a code (k, N, h, w, B): (k, N, h, w, C)."""
         n, h, w = bits.shape[1:4]
 
-        def step(state, b):
-            return self.decoder_step(params, state, b), self.context_state(state)
+        def step(state, inputs):
+            b, t = inputs
+            return self.decoder_step(params, state, b, t), self.context_state(state)
 
-        return jax.lax.scan(step, self.decoder_init(n, h * STRIDE, w * STRIDE), bits)[1]
+        init = self.decoder_init(n, h * STRIDE, w * STRIDE)
+        return jax.lax.scan(step, init, (bits, jnp.arange(bits.shape[0])))[1]
 
     def encode(self, params, x, iterations: int):
         """Bits b_1..b_k, ±1 of shape (k, N, ceil(H/16), ceil(W/16), B), inference mode."""
@@ -138,12 +156,13 @@ class RecurrentCodec:
         """x̂_k from bits (k, N, h, w, B) alone (or x̂_1..x̂_k), clipped to [0, 1]."""
         n, h, w = bits.shape[1:4]
 
-        def step(state, b):
-            state = self.decoder_step(params, state, b)
+        def step(state, inputs):
+            b, t = inputs
+            state = self.decoder_step(params, state, b, t)
             return state, (state[1] if all_iterations else None)
 
         init = self.decoder_init(n, h * STRIDE, w * STRIDE)
-        (_, final), history = jax.lax.scan(step, init, bits)
+        (_, final), history = jax.lax.scan(step, init, (bits, jnp.arange(bits.shape[0])))
         out = history[:, :, :height, :width, :] if all_iterations else crop(final, height, width)
         return jnp.clip(out, 0.0, 1.0)
 

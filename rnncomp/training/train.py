@@ -54,7 +54,9 @@ def create_learning_rate_fn(config):
 
 def initial_params(rng, config, model: RecurrentCodec):
     """Random initialisation, or the weights named by `config.init_from` (a zoo id or an .npz
-    file in the zoo's format) to fine-tune a trained model; their tree must match the model's."""
+    file in the zoo's format) to fine-tune a trained model. Each of its parts (encoder, decoder,
+    gain) must match the model's; a part it lacks keeps its initialisation, so that an additive
+    model can be extended with iteration scaling (whose zero log-gains leave it unchanged)."""
     params = model.init(rng, config.data.crop_size, config.data.crop_size)
     if not config.get("init_from"):
         return params
@@ -67,25 +69,30 @@ def initial_params(rng, config, model: RecurrentCodec):
         except (OSError, ValueError) as error:
             raise ValueError(f"init_from {source!r} is neither a zoo id nor a readable .npz "
                              f"weights file ({error})") from None
-    expected = jax.tree_util.tree_map(jnp.shape, params)
-    if jax.tree_util.tree_map(jnp.shape, loaded) != expected:
+    shapes = lambda tree: jax.tree_util.tree_map(jnp.shape, tree)
+    if not set(loaded) <= set(params) or any(shapes(loaded[k]) != shapes(params[k])
+                                             for k in loaded):
         raise ValueError(f"init_from {source!r} does not fit the configured model "
                          f"(different layers or widths)")
-    return jax.tree_util.tree_map(jnp.asarray, loaded)
+    return {**params, **jax.tree_util.tree_map(jnp.asarray, loaded)}
 
 
-def gdn_mask(params):
-    """True for the parameters of GDN / IGDN blocks (beta, gamma)."""
+def key_mask(params, keys):
+    """True for the parameters under any of `keys` (e.g. "gdn", "igdn": GDN / IGDN's beta, gamma)."""
     return jax.tree_util.tree_map_with_path(
-        lambda path, _: any(getattr(k, "key", None) in ("gdn", "igdn") for k in path), params)
+        lambda path, _: any(getattr(k, "key", None) in keys for k in path), params)
 
 
 def create_train_state(rng, config, model: RecurrentCodec) -> TrainState:
     params = initial_params(rng, config, model)
     chain = [optax.clip_by_global_norm(config.grad_clip)] if config.grad_clip else []
     chain.append(optax.adam(create_learning_rate_fn(config)))
-    if config.gdn_lr_scale != 1.0:  # Adam's steps are scale-free: scale them
-        chain.append(optax.masked(optax.scale(config.gdn_lr_scale), gdn_mask(params)))
+    # Adam's steps are scale-free: scale them for parts that should move faster or slower
+    if config.gdn_lr_scale != 1.0:
+        chain.append(optax.masked(optax.scale(config.gdn_lr_scale),
+                                  key_mask(params, ("gdn", "igdn"))))
+    if config.get("gain_lr_scale", 1.0) != 1.0:
+        chain.append(optax.masked(optax.scale(config.gain_lr_scale), key_mask(params, ("gain",))))
     tx = optax.chain(*chain)
     return TrainState(step=jnp.zeros((), jnp.int32), params=params, opt_state=tx.init(params),
                       train_seconds=jnp.zeros((), jnp.float32), tx=tx)
