@@ -78,7 +78,7 @@ def initial_params(rng, config, model: RecurrentCodec):
 
 
 def key_mask(params, keys):
-    """True for the parameters under any of `keys` (e.g. "gdn", "igdn": GDN / IGDN's beta, gamma)."""
+    """True for the parameters under any of `keys` (e.g. "gdn", "igdn": the GDN blocks)."""
     return jax.tree_util.tree_map_with_path(
         lambda path, _: any(getattr(k, "key", None) in keys for k in path), params)
 
