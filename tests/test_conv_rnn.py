@@ -3,7 +3,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from rnncomp.layers import Conv, ConvGRUCell, ConvLSTMCell, depth_to_space
+from rnncomp.layers import (BlockAnalysis, BlockSynthesis, Conv, ConvGRUCell, ConvLSTMCell,
+                            depth_to_space, space_to_depth)
 from rnncomp.layers.conv import conv_sum, same_padding
 
 
@@ -85,6 +86,33 @@ def test_depth_to_space_matches_tensorflow_order():
                 for j in range(2):
                     np.testing.assert_array_equal(y[0, 2 * h + i, 2 * w + j],
                                                   x[0, h, w, (i * 2 + j) * 2:(i * 2 + j) * 2 + 2])
+
+
+def test_space_to_depth_inverts_depth_to_space():
+    x = jax.random.normal(jax.random.PRNGKey(0), (2, 3, 5, 4 * 16 * 16))
+    np.testing.assert_array_equal(space_to_depth(depth_to_space(x, 16), 16), x)
+
+
+def test_block_transform_is_a_matrix_per_16x16_block():
+    """A · (the block's 768 values in row, column, channel order) and S · bits, as NumPy does
+    on each block; both start at zero."""
+    rng = np.random.default_rng(0)
+    r = rng.normal(size=(1, 32, 48, 3)).astype(np.float32)
+    b = np.sign(rng.normal(size=(1, 2, 3, 32))).astype(np.float32)
+    analysis, synthesis = BlockAnalysis(32), BlockSynthesis(3)
+    pa = analysis.init(jax.random.PRNGKey(0), r)
+    ps = synthesis.init(jax.random.PRNGKey(0), b)
+    assert not np.any(analysis.apply(pa, r)) and not np.any(synthesis.apply(ps, b))
+    a = rng.normal(size=(768, 32)).astype(np.float32)
+    s = rng.normal(size=(32, 768)).astype(np.float32)
+    coded = np.asarray(analysis.apply({"params": {"kernel": a}}, r))
+    decoded = np.asarray(synthesis.apply({"params": {"kernel": s}}, b))
+    for i in range(2):
+        for j in range(3):
+            block = r[0, 16 * i:16 * i + 16, 16 * j:16 * j + 16].reshape(-1)
+            np.testing.assert_allclose(coded[0, i, j], block @ a, rtol=1e-4, atol=1e-4)
+            np.testing.assert_allclose(decoded[0, 16 * i:16 * i + 16, 16 * j:16 * j + 16],
+                                       (b[0, i, j] @ s).reshape(16, 16, 3), rtol=1e-5, atol=1e-4)
 
 
 def lax_conv(x, w, stride):

@@ -59,6 +59,24 @@ def test_iteration_scaling_applies_one_gain_per_iteration(image):
     assert not np.allclose(expected, python_loop(model, params, image[:1, :16, :16], k))
 
 
+def test_block_transform_starts_as_the_network_without_it_and_then_codes_blocks(image):
+    """Zero A and S leave the model unchanged; with S = 0 and A dominating, the bits of the first
+    iteration are sign(A · block of r_0)."""
+    model = islam2021(width=WIDTH, block_transform=True)
+    plain = islam2021(width=WIDTH)
+    params = model.init(jax.random.PRNGKey(0))
+    base = {k: {n: v for n, v in params[k].items() if not n.startswith("block_")}
+            for k in ("encoder", "decoder")}
+    np.testing.assert_array_equal(model(params, image, 3)[0], plain(base, image, 3)[0])
+    a = np.random.default_rng(0).normal(size=(768, 32)).astype(np.float32)
+    params["encoder"]["block_analysis"]["kernel"] = jnp.asarray(1e4 * a)
+    bits = np.asarray(model.encode(params, image[:1], 1))[0, 0]
+    r0 = np.asarray(image[0]) - 0.5
+    for i, j in ((0, 0), (1, 2)):
+        expected = np.sign(r0[16 * i:16 * i + 16, 16 * j:16 * j + 16].reshape(-1) @ a)
+        np.testing.assert_array_equal(bits[i, j], expected)
+
+
 def test_bits_shape_values_and_rate():
     model = toderici2017(width=WIDTH)
     params = model.init(jax.random.PRNGKey(0))
@@ -71,12 +89,21 @@ def test_bits_shape_values_and_rate():
 
 
 @pytest.mark.parametrize("reconstruction",
-                         ["additive", "one_shot", "residual_scaling", "iteration_scaling"])
+                         ["additive", "one_shot", "residual_scaling", "iteration_scaling",
+                          "block_transform"])
 def test_prefix_decoding_and_encode_decode_equal_forward(reconstruction):
-    model = islam2021(width=WIDTH, reconstruction=reconstruction)
+    block = reconstruction == "block_transform"
+    model = islam2021(width=WIDTH, reconstruction="additive" if block else reconstruction,
+                      block_transform=block)
     params = model.init(jax.random.PRNGKey(0))
     if reconstruction == "iteration_scaling":
         params["gain"]["log_gain"] = jnp.linspace(0.0, 2.0, params["gain"]["log_gain"].size)
+    if block:
+        rng = np.random.default_rng(0)
+        params["encoder"]["block_analysis"]["kernel"] = jnp.asarray(
+            rng.normal(0, 0.1, (768, 32)), jnp.float32)
+        params["decoder"]["block_synthesis"]["kernel"] = jnp.asarray(
+            rng.normal(0, 0.01, (32, 768)), jnp.float32)
     x = jax.random.uniform(jax.random.PRNGKey(2), (1, 20, 37, 3))
     bits = model.encode(params, x, 6)
     forward, _ = model(params, x, 6)

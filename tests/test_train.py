@@ -171,13 +171,18 @@ def test_init_from_zoo_and_npz_files(tmp_path):
     from_file = initial_params(jax.random.PRNGKey(0), config, model)
     assert jax.tree_util.tree_all(jax.tree_util.tree_map(np.array_equal, from_file, params))
 
-    # extended with iteration scaling: the trained parts kept, zero log-gains added
+    # extended with iteration scaling and the block transform: the trained arrays kept, the
+    # new ones at their zero initialisation
     config.model.reconstruction = "iteration_scaling"
+    config.model.block_transform = True
     extended = initial_params(jax.random.PRNGKey(0), config, build_model(config.model))
-    assert jax.tree_util.tree_all(jax.tree_util.tree_map(
-        np.array_equal, {k: extended[k] for k in params}, params))
     np.testing.assert_array_equal(extended["gain"]["log_gain"], 0.0)
+    np.testing.assert_array_equal(extended["encoder"].pop("block_analysis")["kernel"], 0.0)
+    np.testing.assert_array_equal(extended["decoder"].pop("block_synthesis")["kernel"], 0.0)
+    del extended["gain"]
+    assert jax.tree_util.tree_all(jax.tree_util.tree_map(np.array_equal, extended, params))
     config.model.reconstruction = "additive"
+    config.model.block_transform = False
 
     config.model.width = 0.125  # another model: the weights do not fit
     with pytest.raises(ValueError, match="does not fit"):

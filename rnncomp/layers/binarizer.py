@@ -1,7 +1,7 @@
 """The binarizer of Toderici et al. 2016/2017 (section 3 of the 2016 paper, "Binary
 Representation"): a 1x1 convolution, tanh, then a ±1 quantizer.
 
-    x = tanh(W * h)
+    x = tanh(W * h [+ a])       a: the block transform's term, when the model has one
     training:  b = +1 with probability (1 + x) / 2, else -1;  db/dx := 1 (straight through)
     inference: b = sign(x), with sign(0) := +1 so that b is never 0
 
@@ -38,6 +38,7 @@ class Binarizer(nn.Module):
     dtype: Any = None
 
     @nn.compact
-    def __call__(self, h, rng=None):
-        x = jnp.tanh(Conv(self.bits, 1, dtype=self.dtype, name="conv")(h))
+    def __call__(self, h, rng=None, extra=None):
+        x = Conv(self.bits, 1, dtype=self.dtype, name="conv")(h)
+        x = jnp.tanh(x if extra is None else x + extra)
         return sign_binarize(x) if rng is None else stochastic_binarize(x, rng)

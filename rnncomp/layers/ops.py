@@ -11,6 +11,14 @@ def depth_to_space(x, block: int = 2):
     return x.reshape(n, h * block, w * block, c // (block * block))
 
 
+def space_to_depth(x, block: int = 2):
+    """(N, H*b, W*b, C) -> (N, H, W, C*b*b), the inverse of `depth_to_space`."""
+    n, h, w, c = x.shape
+    x = x.reshape(n, h // block, block, w // block, block, c)
+    x = x.transpose(0, 1, 3, 2, 4, 5)
+    return x.reshape(n, h // block, w // block, block * block * c)
+
+
 def pad_to_multiple(x, multiple: int = 16):
     """Pad (N, H, W, C) at the bottom and right by edge replication to multiples of `multiple`."""
     h, w = x.shape[1:3]

@@ -7,7 +7,8 @@ from rnncomp.models.iterative import RecurrentCodec
 from rnncomp.models.toderici2017 import toderici2017
 
 ARCHITECTURES = {"toderici2017": toderici2017, "islam2021": islam2021}
-SETTINGS = ("width", "cell", "reconstruction", "analysis_gdn", "synthesis_gdn", "bits")
+SETTINGS = ("width", "cell", "reconstruction", "analysis_gdn", "synthesis_gdn", "bits",
+            "block_transform")
 
 
 def build_model(settings: Mapping) -> RecurrentCodec:

@@ -16,6 +16,7 @@ from rnncomp.models.toderici2017 import toderici2017
 
 def islam2021(width: float = 1.0, cell: str = "lstm", reconstruction: str = "additive",
               analysis_gdn: bool = True, synthesis_gdn: bool = True, bits: int = 32,
-              dtype: Any = None) -> RecurrentCodec:
+              block_transform: bool = False, dtype: Any = None) -> RecurrentCodec:
     """The GDN model (paper widths by default); switch either block off for ablations."""
-    return toderici2017(width, cell, reconstruction, analysis_gdn, synthesis_gdn, bits, dtype)
+    return toderici2017(width, cell, reconstruction, analysis_gdn, synthesis_gdn, bits,
+                        block_transform, dtype)

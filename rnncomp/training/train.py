@@ -19,7 +19,7 @@ import numpy as np
 import optax
 import orbax.checkpoint as ocp
 from clu import metric_writers, periodic_actions
-from flax import struct
+from flax import struct, traverse_util
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from rnncomp.evaluation.metrics import ms_ssim, psnr
@@ -54,9 +54,10 @@ def create_learning_rate_fn(config):
 
 def initial_params(rng, config, model: RecurrentCodec):
     """Random initialisation, or the weights named by `config.init_from` (a zoo id or an .npz
-    file in the zoo's format) to fine-tune a trained model. Each of its parts (encoder, decoder,
-    gain) must match the model's; a part it lacks keeps its initialisation, so that an additive
-    model can be extended with iteration scaling (whose zero log-gains leave it unchanged)."""
+    file in the zoo's format) to fine-tune a trained model. Each of its arrays must exist in the
+    model with the same shape; arrays it lacks keep their initialisation, so that a trained
+    model can be extended with parts that start as the identity (iteration scaling's zero
+    log-gains, the block transform's zero matrices)."""
     params = model.init(rng, config.data.crop_size, config.data.crop_size)
     if not config.get("init_from"):
         return params
@@ -69,12 +70,12 @@ def initial_params(rng, config, model: RecurrentCodec):
         except (OSError, ValueError) as error:
             raise ValueError(f"init_from {source!r} is neither a zoo id nor a readable .npz "
                              f"weights file ({error})") from None
-    shapes = lambda tree: jax.tree_util.tree_map(jnp.shape, tree)
-    if not set(loaded) <= set(params) or any(shapes(loaded[k]) != shapes(params[k])
-                                             for k in loaded):
+    flat, flat_loaded = traverse_util.flatten_dict(params), traverse_util.flatten_dict(loaded)
+    if any(k not in flat or jnp.shape(v) != flat[k].shape for k, v in flat_loaded.items()):
         raise ValueError(f"init_from {source!r} does not fit the configured model "
                          f"(different layers or widths)")
-    return {**params, **jax.tree_util.tree_map(jnp.asarray, loaded)}
+    flat.update({k: jnp.asarray(v) for k, v in flat_loaded.items()})
+    return traverse_util.unflatten_dict(flat)
 
 
 def key_mask(params, keys):
@@ -93,6 +94,9 @@ def create_train_state(rng, config, model: RecurrentCodec) -> TrainState:
                                   key_mask(params, ("gdn", "igdn"))))
     if config.get("gain_lr_scale", 1.0) != 1.0:
         chain.append(optax.masked(optax.scale(config.gain_lr_scale), key_mask(params, ("gain",))))
+    if config.get("block_analysis_lr_scale", 1.0) != 1.0:
+        chain.append(optax.masked(optax.scale(config.block_analysis_lr_scale),
+                                  key_mask(params, ("block_analysis",))))
     tx = optax.chain(*chain)
     return TrainState(step=jnp.zeros((), jnp.int32), params=params, opt_state=tx.init(params),
                       train_seconds=jnp.zeros((), jnp.float32), tx=tx)
