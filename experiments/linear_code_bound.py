@@ -69,7 +69,8 @@ def main():
         load_folder(args.val_folder)[:args.val_images], args.crop), args.iterations)
     print(f"{args.model}; linear code fitted on {train.shape[1]} and measured on "
           f"{val.shape[1]} central {args.crop}x{args.crop} crops\n")
-    print(f"| t | residual RMS | network: energy removed | linear {bits}-bit code: energy removed |")
+    print(f"| t | residual RMS | network: energy removed "
+          f"| linear {bits}-bit code: energy removed |")
     print("|---|---|---|---|")
     for t in range(1, args.iterations + 1):
         u, scale = linear_code(blocks(train[t - 1]), bits)

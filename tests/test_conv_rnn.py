@@ -3,8 +3,15 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from rnncomp.layers import (BlockAnalysis, BlockSynthesis, Conv, ConvGRUCell, ConvLSTMCell,
-                            depth_to_space, space_to_depth)
+from rnncomp.layers import (
+    BlockAnalysis,
+    BlockSynthesis,
+    Conv,
+    ConvGRUCell,
+    ConvLSTMCell,
+    depth_to_space,
+    space_to_depth,
+)
 from rnncomp.layers.conv import conv_sum, same_padding
 
 

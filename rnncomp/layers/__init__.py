@@ -9,7 +9,8 @@ from rnncomp.layers.ops import crop, depth_to_space, pad_to_multiple, space_to_d
 from rnncomp.layers.parametrize import lower_bound, nonnegative_init, nonnegative_value
 
 __all__ = [
-    "CELLS", "GDN", "IGDN", "Binarizer", "BlockAnalysis", "BlockSynthesis", "Conv", "ConvGRUCell", "ConvLSTMCell", "crop",
-    "depth_to_space", "extract_patches", "lower_bound", "nonnegative_init", "nonnegative_value",
-    "pad_to_multiple", "sign_binarize", "space_to_depth", "stochastic_binarize", "zero_carry",
+    "CELLS", "GDN", "IGDN", "Binarizer", "BlockAnalysis", "BlockSynthesis", "Conv",
+    "ConvGRUCell", "ConvLSTMCell", "crop", "depth_to_space", "extract_patches", "lower_bound",
+    "nonnegative_init", "nonnegative_value", "pad_to_multiple", "sign_binarize",
+    "space_to_depth", "stochastic_binarize", "zero_carry",
 ]

@@ -11,7 +11,6 @@ at zero, so a trained model extended with them is unchanged until it is trained 
 """
 
 import flax.linen as nn
-import jax.numpy as jnp
 
 from rnncomp.layers.ops import depth_to_space, space_to_depth
 

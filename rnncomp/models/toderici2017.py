@@ -30,8 +30,17 @@ from typing import Any
 import flax.linen as nn
 import jax.numpy as jnp
 
-from rnncomp.layers import (CELLS, GDN, IGDN, Binarizer, BlockAnalysis, BlockSynthesis, Conv,
-                            depth_to_space, zero_carry)
+from rnncomp.layers import (
+    CELLS,
+    GDN,
+    IGDN,
+    Binarizer,
+    BlockAnalysis,
+    BlockSynthesis,
+    Conv,
+    depth_to_space,
+    zero_carry,
+)
 from rnncomp.models.iterative import RecurrentCodec
 
 ENCODER_WIDTHS = (64, 256, 512, 512)
