@@ -2,7 +2,8 @@
 
     gdn_both (= cpu_gdn) | gdn_analysis | gdn_synthesis | gdn_neither (= cpu_lstm)
     lstm (= cpu_gdn) | gru
-    additive (= cpu_gdn) | one_shot | residual_scaling
+    additive (= cpu_gdn) | one_shot | residual_scaling | iteration_scaling
+    block_transform (ours: a linear 16x16 block code beside the networks)
 
 Command (one variant):
     rnncomp train --config experiments/configs/ablation.py:gru --workdir workdirs/ablation/gru
@@ -25,6 +26,8 @@ VARIANTS = {
     "additive": {"reconstruction": "additive"},
     "one_shot": {"reconstruction": "one_shot"},
     "residual_scaling": {"reconstruction": "residual_scaling"},
+    "iteration_scaling": {"reconstruction": "iteration_scaling"},
+    "block_transform": {"block_transform": True},
 }
 
 
