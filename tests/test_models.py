@@ -59,22 +59,29 @@ def test_iteration_scaling_applies_one_gain_per_iteration(image):
     assert not np.allclose(expected, python_loop(model, params, image[:1, :16, :16], k))
 
 
-def test_block_transform_starts_as_the_network_without_it_and_then_codes_blocks(image):
-    """Zero A and S leave the model unchanged; with S = 0 and A dominating, the bits of the first
-    iteration are sign(A · block of r_0)."""
+def test_block_transform_starts_as_the_network_without_it_and_codes_blocks(image):
+    """Zero A_t and S_t leave the model unchanged; with A_t dominating, b_t = sign(A_t · block of
+    r_{t-1}), and S_t · b_t is added to iteration t's decoded output."""
     model = islam2021(width=WIDTH, block_transform=True)
     plain = islam2021(width=WIDTH)
     params = model.init(jax.random.PRNGKey(0))
-    base = {k: {n: v for n, v in params[k].items() if not n.startswith("block_")}
-            for k in ("encoder", "decoder")}
+    base = {k: params[k] for k in ("encoder", "decoder")}
     np.testing.assert_array_equal(model(params, image, 3)[0], plain(base, image, 3)[0])
-    a = np.random.default_rng(0).normal(size=(768, 32)).astype(np.float32)
-    params["encoder"]["block_analysis"]["kernel"] = jnp.asarray(1e4 * a)
-    bits = np.asarray(model.encode(params, image[:1], 1))[0, 0]
-    r0 = np.asarray(image[0]) - 0.5
-    for i, j in ((0, 0), (1, 2)):
-        expected = np.sign(r0[16 * i:16 * i + 16, 16 * j:16 * j + 16].reshape(-1) @ a)
-        np.testing.assert_array_equal(bits[i, j], expected)
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(2, 768, 32)).astype(np.float32)
+    s = rng.normal(0, 0.01, size=(2, 32, 768)).astype(np.float32)
+    params["block"] = {"analysis": jnp.asarray(1e4 * a), "synthesis": jnp.asarray(s)}
+    x = image[:1, :16, :16]
+    reconstructions, bits = model(params, x, 2)
+    _, plain_bits = plain(base, x, 1)
+    r = np.asarray(x[0]).reshape(-1) - 0.5
+    np.testing.assert_array_equal(bits[0, 0, 0, 0], np.sign(r @ a[0]))
+    dec_carry, out = plain.decoder.apply({"params": base["decoder"]},
+                                         plain.decoder.zero_carry(1, 16, 16), bits[0])
+    np.testing.assert_allclose(reconstructions[0], 0.5 + out + (bits[0, 0, 0, 0] @ s[0]).reshape(
+        1, 16, 16, 3), atol=1e-5)
+    r = np.asarray(x[0] - reconstructions[0]).reshape(-1)
+    np.testing.assert_array_equal(bits[1, 0, 0, 0], np.sign(r @ a[1]))
 
 
 def test_bits_shape_values_and_rate():
@@ -100,10 +107,9 @@ def test_prefix_decoding_and_encode_decode_equal_forward(reconstruction):
         params["gain"]["log_gain"] = jnp.linspace(0.0, 2.0, params["gain"]["log_gain"].size)
     if block:
         rng = np.random.default_rng(0)
-        params["encoder"]["block_analysis"]["kernel"] = jnp.asarray(
-            rng.normal(0, 0.1, (768, 32)), jnp.float32)
-        params["decoder"]["block_synthesis"]["kernel"] = jnp.asarray(
-            rng.normal(0, 0.01, (32, 768)), jnp.float32)
+        params["block"] = {
+            "analysis": jnp.asarray(rng.normal(0, 0.1, (16, 768, 32)), jnp.float32),
+            "synthesis": jnp.asarray(rng.normal(0, 0.01, (16, 32, 768)), jnp.float32)}
     x = jax.random.uniform(jax.random.PRNGKey(2), (1, 20, 37, 3))
     bits = model.encode(params, x, 6)
     forward, _ = model(params, x, 6)

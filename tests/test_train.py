@@ -177,8 +177,7 @@ def test_init_from_zoo_and_npz_files(tmp_path):
     config.model.block_transform = True
     extended = initial_params(jax.random.PRNGKey(0), config, build_model(config.model))
     np.testing.assert_array_equal(extended["gain"]["log_gain"], 0.0)
-    np.testing.assert_array_equal(extended["encoder"].pop("block_analysis")["kernel"], 0.0)
-    np.testing.assert_array_equal(extended["decoder"].pop("block_synthesis")["kernel"], 0.0)
+    np.testing.assert_array_equal(extended.pop("block")["analysis"], 0.0)
     del extended["gain"]
     assert jax.tree_util.tree_all(jax.tree_util.tree_map(np.array_equal, extended, params))
     config.model.reconstruction = "additive"

@@ -21,7 +21,7 @@ def get_config():
     config.model.analysis_gdn = True  # GDN after the first encoder conv
     config.model.synthesis_gdn = True  # IGDN after the first decoder conv
     config.model.bits = 32  # bits per 16x16 block per iteration
-    config.model.block_transform = False  # our linear 16x16 block code beside the networks
+    config.model.block_transform = False  # our per-iteration linear block code (iterative.py)
 
     config.data = ml_collections.ConfigDict()
     config.data.source = "folder"  # "folder" | "tfds"
@@ -48,7 +48,6 @@ def get_config():
     config.grad_clip = 0.0  # global-norm clipping; 0 disables
     config.gdn_lr_scale = 1.0  # the GDN/IGDN parameters' learning rate, relative
     config.gain_lr_scale = 1.0  # the gain's (residual / iteration scaling), relative
-    config.block_analysis_lr_scale = 1.0  # the block transform's encoder side, relative
     config.num_train_steps = 1_000_000
     config.max_train_minutes = 0.0  # stop after this much training time; 0 = no limit
     config.seed = 0

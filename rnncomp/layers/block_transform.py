@@ -1,41 +1,25 @@
-"""A linear transform code of 16x16 blocks, in parallel with the recurrent networks (ours, not
-in the papers): per iteration the encoder adds A · r (r a 16x16x3 residual block, 768 values) to
-the binarizer's 32 pre-activations, and the decoder adds S · b to its output block:
+"""A linear transform code of 16x16 blocks (ours, not in the papers), one matrix pair per
+iteration t, beside the recurrent networks: the encoder adds A_t · r (r a residual block, 768
+values) to the binarizer's 32 pre-activations, the decoder adds S_t · b_t to its output block:
 
-    b_t = B(E_t(r_{t-1}) + A r_{t-1}),   D_t(b_t) + S b_t
+    b_t = B(E_t(r_{t-1}) + A_t r_{t-1}),   D_t(b_t) + S_t b_t
 
-With A = U^T, S = U diag(E|U^T r|) (U: the 32 principal directions of the residual blocks) and
-the networks' terms zero, this is the one-step linear code of `experiments/linear_code_bound.py`,
-which removes far more of the late residuals than the trained recurrent networks do. Both start
-at zero, so a trained model extended with them is unchanged until it is trained further.
+With A_t = c U_t^T and S_t = U_t diag(E|U_t^T r|) (U_t: the 32 principal directions of the blocks
+of r_{t-1}) and the networks' own terms negligible, iteration t is the one-step linear code of
+`experiments/linear_code_bound.py`.
 """
-
-import flax.linen as nn
 
 from rnncomp.layers.ops import depth_to_space, space_to_depth
 
 BLOCK = 16
 
 
-class BlockAnalysis(nn.Module):
-    """(N, H, W, C) → (N, H/16, W/16, bits): A applied to every 16x16 block."""
-
-    bits: int = 32
-
-    @nn.compact
-    def __call__(self, residual):
-        x = space_to_depth(residual, BLOCK)
-        a = self.param("kernel", nn.initializers.zeros, (x.shape[-1], self.bits))
-        return x @ a.astype(x.dtype)
+def block_analysis(residual, a):
+    """(N, H, W, C), A (16·16·C, bits) → (N, H/16, W/16, bits): A applied to every block."""
+    x = space_to_depth(residual, BLOCK)
+    return x @ a.astype(x.dtype)
 
 
-class BlockSynthesis(nn.Module):
-    """(N, h, w, bits) → (N, 16h, 16w, channels): S applied to every block's bits."""
-
-    channels: int = 3
-
-    @nn.compact
-    def __call__(self, bits):
-        s = self.param("kernel", nn.initializers.zeros,
-                       (bits.shape[-1], BLOCK * BLOCK * self.channels))
-        return depth_to_space(bits @ s.astype(bits.dtype), BLOCK)
+def block_synthesis(bits, s):
+    """(N, h, w, bits), S (bits, 16·16·C) → (N, 16h, 16w, C): S applied to every block's bits."""
+    return depth_to_space(bits @ s.astype(bits.dtype), BLOCK)

@@ -12,7 +12,9 @@ E_t, D_t are the recurrent encoder and decoder (their carries make them depend o
 binarizer. The gain g_t: G(x̂_{t-1}), a network estimating it from the reconstruction so far, for
 residual scaling (Toderici et al. 2017, section 3.3); exp(a_t), one learned scalar per
 iteration, for iteration scaling (a_t = 0 is the additive network, so a trained additive model
-can be extended with it; iterations beyond the last learned gain reuse it). Each iteration spends
+can be extended with it). With `block_transform`, iteration t also has our linear block code
+(A_t, S_t; `rnncomp.layers.block_transform`), zero by default. Iterations beyond the last
+learned gain or block code reuse it. Each iteration spends
 32 bits per 16x16 block: k iterations cost k/8 bpp before entropy coding. The decoder needs only
 the bits: `decode` of the first j iterations of a k-iteration code equals a j-iteration run.
 """
@@ -24,11 +26,11 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from rnncomp.layers import crop, pad_to_multiple
+from rnncomp.layers import block_analysis, block_synthesis, crop, pad_to_multiple
 
 RECONSTRUCTIONS = ("additive", "one_shot", "residual_scaling", "iteration_scaling")
 STRIDE = 16
-GAIN_ITERATIONS = 16  # learned gains of iteration scaling
+LEARNED_ITERATIONS = 16  # iterations with their own gain / block code; later ones reuse the last
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +45,7 @@ class RecurrentCodec:
     decoder: nn.Module
     reconstruction: str = "additive"
     gain: nn.Module | None = None
+    block_transform: bool = False
 
     def __post_init__(self):
         if self.reconstruction not in RECONSTRUCTIONS:
@@ -73,14 +76,22 @@ class RecurrentCodec:
         if self.gain is not None:
             params["gain"] = self.gain.init(k_gain, x)["params"]
         if self.iteration_scaling:
-            params["gain"] = {"log_gain": jnp.zeros((GAIN_ITERATIONS,), jnp.float32)}
+            params["gain"] = {"log_gain": jnp.zeros((LEARNED_ITERATIONS,), jnp.float32)}
+        if self.block_transform:
+            size = STRIDE * STRIDE * 3
+            params["block"] = {
+                "analysis": jnp.zeros((LEARNED_ITERATIONS, size, self.bits), jnp.float32),
+                "synthesis": jnp.zeros((LEARNED_ITERATIONS, self.bits, size), jnp.float32)}
         return params
+
+    @staticmethod
+    def _at(per_iteration, t):
+        return per_iteration[jnp.minimum(t, per_iteration.shape[0] - 1)]
 
     def gain_of(self, params, reconstruction, t):
         """g_t (a scalar or per-pixel array; 1.0 for additive and one-shot)."""
         if self.iteration_scaling:
-            log_gain = params["gain"]["log_gain"]
-            return jnp.exp(log_gain[jnp.minimum(t, log_gain.shape[0] - 1)])
+            return jnp.exp(self._at(params["gain"]["log_gain"], t))
         if self.gain is None:
             return 1.0
         return self.gain.apply({"params": params["gain"]}, reconstruction)
@@ -89,7 +100,9 @@ class RecurrentCodec:
         """carry, x, x̂_{t-1} → (carry, b_t): the encoder side of iteration t + 1, coding the
         residual r_{t-1} = x - x̂_{t-1} (times the gain g_t for the scaling reconstructions)."""
         residual = (x - reconstruction) * self.gain_of(params, reconstruction, t)
-        return self.encoder.apply({"params": params["encoder"]}, enc_carry, residual, rng)
+        extra = (block_analysis(residual, self._at(params["block"]["analysis"], t))
+                 if self.block_transform else None)
+        return self.encoder.apply({"params": params["encoder"]}, enc_carry, residual, rng, extra)
 
     def decoder_init(self, n: int, height: int, width: int):
         """The decoder side's state before iteration 1 for a padded height x width: (carry, x̂_0)."""
@@ -100,6 +113,8 @@ class RecurrentCodec:
         """(carry, x̂_{t-1}), b_t → (carry, x̂_t): the decoder side of iteration t + 1."""
         dec_carry, reconstruction = decoder_state
         dec_carry, out = self.decoder.apply({"params": params["decoder"]}, dec_carry, bits)
+        if self.block_transform:
+            out = out + block_synthesis(bits, self._at(params["block"]["synthesis"], t))
         if self.reconstruction == "one_shot":
             return dec_carry, 0.5 + out
         return dec_carry, reconstruction + out / self.gain_of(params, reconstruction, t)

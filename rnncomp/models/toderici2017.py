@@ -17,10 +17,6 @@ Layout of the authors' public reimplementation (1zb/pytorch-image-comp-rnn), no 
       │ conv 1x1 → 3, tanh / 2
     decoded output (H, W, 3)
 
-`block_transform` adds our linear code of 16x16 blocks in parallel (`rnncomp.layers.
-block_transform`): A · residual block into the binarizer's pre-activation, S · bits onto the
-decoded output.
-
 `width` scales every hidden width (not the 32 bits); width=1 is the paper network (~35 M params).
 `toderici2017()` builds the LSTM baseline; the iteration loop lives in `iterative.py`.
 """
@@ -30,17 +26,7 @@ from typing import Any
 import flax.linen as nn
 import jax.numpy as jnp
 
-from rnncomp.layers import (
-    CELLS,
-    GDN,
-    IGDN,
-    Binarizer,
-    BlockAnalysis,
-    BlockSynthesis,
-    Conv,
-    depth_to_space,
-    zero_carry,
-)
+from rnncomp.layers import CELLS, GDN, IGDN, Binarizer, Conv, depth_to_space, zero_carry
 from rnncomp.models.iterative import RecurrentCodec
 
 ENCODER_WIDTHS = (64, 256, 512, 512)
@@ -63,12 +49,10 @@ class Encoder(nn.Module):
     cell: str = "lstm"
     bits: int = 32
     analysis_gdn: bool = False
-    block_transform: bool = False
     dtype: Any = None
 
     def setup(self):
         c0, c1, c2, c3 = (scaled(c, self.width) for c in ENCODER_WIDTHS)
-        self.block_analysis = BlockAnalysis(self.bits) if self.block_transform else None
         cell = CELLS[self.cell]
         self.conv = Conv(c0, 3, 2, dtype=self.dtype)
         self.gdn = GDN() if self.analysis_gdn else None
@@ -77,14 +61,14 @@ class Encoder(nn.Module):
         self.rnn3 = cell(c3, input_kernel=3, input_stride=2, hidden_kernel=1, dtype=self.dtype)
         self.binarizer = Binarizer(self.bits, dtype=self.dtype)
 
-    def __call__(self, carry, residual, rng=None):
+    def __call__(self, carry, residual, rng=None, extra=None):
+        """`extra`: a term added to the binarizer's pre-activation (the block transform's)."""
         x = self.conv(residual)
         if self.gdn is not None:
             x = self.gdn(x)
         c1, x = self.rnn1(carry[0], x)
         c2, x = self.rnn2(carry[1], x)
         c3, x = self.rnn3(carry[2], x)
-        extra = None if self.block_analysis is None else self.block_analysis(residual)
         return (c1, c2, c3), self.binarizer(x, rng, extra)
 
     def zero_carry(self, n: int, height: int, width: int):
@@ -97,18 +81,15 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
-    """D: bits → (carry, output in [-0.5, 0.5] without the block transform). `synthesis_gdn` adds
-    IGDN (Islam 2021)."""
+    """D: bits → (carry, output in [-0.5, 0.5]). `synthesis_gdn` adds IGDN (Islam 2021)."""
 
     width: float = 1.0
     cell: str = "lstm"
     synthesis_gdn: bool = False
-    block_transform: bool = False
     dtype: Any = None
 
     def setup(self):
         widths = [scaled(c, self.width) for c in DECODER_WIDTHS]
-        self.block_synthesis = BlockSynthesis() if self.block_transform else None
         cell = CELLS[self.cell]
         self.conv_in = Conv(widths[0], 1, dtype=self.dtype)
         self.igdn = IGDN() if self.synthesis_gdn else None
@@ -120,7 +101,6 @@ class Decoder(nn.Module):
 
     def __call__(self, carry, bits):
         x = self.conv_in(bits)
-        linear = 0.0 if self.block_synthesis is None else self.block_synthesis(bits)
         if self.igdn is not None:
             x = self.igdn(x)
         new_carry = []
@@ -128,7 +108,7 @@ class Decoder(nn.Module):
             c, x = rnn(c, x)
             new_carry.append(c)
             x = depth_to_space(x, 2)
-        return tuple(new_carry), jnp.tanh(self.conv_out(x)) / 2.0 + linear
+        return tuple(new_carry), jnp.tanh(self.conv_out(x)) / 2.0
 
     def zero_carry(self, n: int, height: int, width: int):
         """Initial carry for a padded image of height x width (multiples of 16)."""
@@ -160,15 +140,17 @@ class GainEstimator(nn.Module):
 def toderici2017(width: float = 1.0, cell: str = "lstm", reconstruction: str = "additive",
                  analysis_gdn: bool = False, synthesis_gdn: bool = False, bits: int = 32,
                  block_transform: bool = False, dtype: Any = None) -> RecurrentCodec:
-    """The LSTM baseline (paper widths by default); the GDN flags give Islam et al.'s variants."""
+    """The LSTM baseline (paper widths by default); the GDN flags give Islam et al.'s variants,
+    `block_transform` our per-iteration linear block code beside the networks (iterative.py)."""
     if cell not in CELLS:
         raise ValueError(f"unknown cell {cell!r}: choose one of {sorted(CELLS)}")
     for channels in ENCODER_WIDTHS + DECODER_WIDTHS:
         scaled(channels, width)  # refuse bad widths now, not at the first call
     gain = GainEstimator(scaled(32, max(width, 0.125)), dtype=dtype)
     return RecurrentCodec(
-        encoder=Encoder(width, cell, bits, analysis_gdn, block_transform, dtype),
-        decoder=Decoder(width, cell, synthesis_gdn, block_transform, dtype),
+        encoder=Encoder(width, cell, bits, analysis_gdn, dtype),
+        decoder=Decoder(width, cell, synthesis_gdn, dtype),
         reconstruction=reconstruction,
         gain=gain if reconstruction == "residual_scaling" else None,
+        block_transform=block_transform,
     )

@@ -94,9 +94,6 @@ def create_train_state(rng, config, model: RecurrentCodec) -> TrainState:
                                   key_mask(params, ("gdn", "igdn"))))
     if config.get("gain_lr_scale", 1.0) != 1.0:
         chain.append(optax.masked(optax.scale(config.gain_lr_scale), key_mask(params, ("gain",))))
-    if config.get("block_analysis_lr_scale", 1.0) != 1.0:
-        chain.append(optax.masked(optax.scale(config.block_analysis_lr_scale),
-                                  key_mask(params, ("block_analysis",))))
     tx = optax.chain(*chain)
     return TrainState(step=jnp.zeros((), jnp.int32), params=params, opt_state=tx.init(params),
                       train_seconds=jnp.zeros((), jnp.float32), tx=tx)
