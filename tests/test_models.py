@@ -104,12 +104,11 @@ def test_prefix_decoding_and_encode_decode_equal_forward(reconstruction):
                       block_transform=block)
     params = model.init(jax.random.PRNGKey(0))
     if reconstruction == "iteration_scaling":
-        params["gain"]["log_gain"] = jnp.linspace(0.0, 2.0, params["gain"]["log_gain"].size)
-    if block:
+        params["gain"]["log_gain"] = np.linspace(0.0, 2.0, 16, dtype=np.float32)
+    if block:  # NumPy arrays, as zoo.load gives them
         rng = np.random.default_rng(0)
-        params["block"] = {
-            "analysis": jnp.asarray(rng.normal(0, 0.1, (16, 768, 32)), jnp.float32),
-            "synthesis": jnp.asarray(rng.normal(0, 0.01, (16, 32, 768)), jnp.float32)}
+        params["block"] = {"analysis": rng.normal(0, 0.1, (16, 768, 32)).astype(np.float32),
+                           "synthesis": rng.normal(0, 0.01, (16, 32, 768)).astype(np.float32)}
     x = jax.random.uniform(jax.random.PRNGKey(2), (1, 20, 37, 3))
     bits = model.encode(params, x, 6)
     forward, _ = model(params, x, 6)

@@ -86,7 +86,7 @@ class RecurrentCodec:
 
     @staticmethod
     def _at(per_iteration, t):
-        return per_iteration[jnp.minimum(t, per_iteration.shape[0] - 1)]
+        return jnp.asarray(per_iteration)[jnp.minimum(t, per_iteration.shape[0] - 1)]
 
     def gain_of(self, params, reconstruction, t):
         """g_t (a scalar or per-pixel array; 1.0 for additive and one-shot)."""
