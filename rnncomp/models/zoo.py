@@ -34,6 +34,27 @@ ZOO = {
     entry.id: entry
     for entry in (
         ZooEntry(
+            id="islam2021-gdn-bt-w025",
+            model={"name": "islam2021", "width": 0.25, "block_transform": True},
+            weights="islam2021-gdn-bt-w025.npz",
+            sha256="19ccd1bc992784bc4b3c05ea197c5c644032f1307e5cdc7a2918f14bc207ca77",
+            description="Islam et al. 2021 GDN model at 1/4 widths, LSTM cells, additive "
+                        "reconstruction, 32 bits per 16x16 block, with our block transform "
+                        "(a linear 16x16 block code per iteration beside the networks; 3.03 M "
+                        "parameters in all); islam2021-gdn-w025-v4 extended and trained further",
+            training="islam2021-gdn-w025-v4 (3.58 h), block codes fitted to its residuals "
+                     "for iterations 3-16 (experiments/init_block_transform.py, 64 crops of "
+                     "../shared/data/train), then 500 steps of batch 8 of 64x64 crops of "
+                     "../shared/data/train (cpu_gdn_block.py); + 0.06 h + 0.32 h on 2 CPU "
+                     "cores",
+            context_model={
+                "settings": {"features": 64, "groups": 4, "max_iterations": 16,
+                             "checkerboard": False},
+                "weights": "islam2021-gdn-bt-w025.context.npz",
+                "sha256": "0597d6f80e9bc3a4214f6da71201407659241ff436b0315f4ba91e0a4650e722",
+            },
+        ),
+        ZooEntry(
             id="islam2021-gdn-w025-v4",
             model={"name": "islam2021", "width": 0.25},
             weights="islam2021-gdn-w025-v4.npz",
@@ -105,6 +126,21 @@ ZOO = {
                 "weights": "islam2021-gdn-w025.context.npz",
                 "sha256": "1ceaac615d434c115827e75db5ef1f434fcce5e694c695e8d0d0d3f4dc535a90",
             },
+        ),
+        ZooEntry(
+            id="toderici2017-lstm-bt-w025",
+            model={"name": "toderici2017", "width": 0.25, "block_transform": True},
+            weights="toderici2017-lstm-bt-w025.npz",
+            sha256="e586f4c0df9792ca8d6b1f69cec9331c84ad57a3bb5cdbd77eb5e3c8400565bc",
+            description="Toderici et al. 2017 LSTM baseline (Islam et al.'s) at 1/4 widths, "
+                        "additive reconstruction, 32 bits per 16x16 block, with our block "
+                        "transform (3.00 M parameters in all); toderici2017-lstm-w025-v3 "
+                        "extended and trained further like islam2021-gdn-bt-w025",
+            training="toderici2017-lstm-w025-v3 (2.90 h), block codes fitted to its residuals "
+                     "for iterations 3-16 (experiments/init_block_transform.py, 64 crops of "
+                     "../shared/data/train), then 500 steps of batch 8 of 64x64 crops of "
+                     "../shared/data/train (cpu_lstm_block.py); + 0.06 h + 0.28 h on 2 CPU "
+                     "cores",
         ),
         ZooEntry(
             id="toderici2017-lstm-w025-v3",
