@@ -141,6 +141,12 @@ ZOO = {
                      "../shared/data/train), then 500 steps of batch 8 of 64x64 crops of "
                      "../shared/data/train (cpu_lstm_block.py); + 0.06 h + 0.28 h on 2 CPU "
                      "cores",
+            context_model={
+                "settings": {"features": 64, "groups": 4, "max_iterations": 16,
+                             "checkerboard": False},
+                "weights": "toderici2017-lstm-bt-w025.context.npz",
+                "sha256": "6cab67528a4f7d45701b4a4cd70c1db16ce4b1551080428ac3789a89b7543193",
+            },
         ),
         ZooEntry(
             id="toderici2017-lstm-w025-v3",
