@@ -134,7 +134,7 @@ ZOO = {
             sha256="e586f4c0df9792ca8d6b1f69cec9331c84ad57a3bb5cdbd77eb5e3c8400565bc",
             description="Toderici et al. 2017 LSTM baseline (Islam et al.'s) at 1/4 widths, "
                         "additive reconstruction, 32 bits per 16x16 block, with our block "
-                        "transform (3.00 M parameters in all); toderici2017-lstm-w025-v3 "
+                        "transform (3.01 M parameters in all); toderici2017-lstm-w025-v3 "
                         "extended and trained further like islam2021-gdn-bt-w025",
             training="toderici2017-lstm-w025-v3 (2.90 h), block codes fitted to its residuals "
                      "for iterations 3-16 (experiments/init_block_transform.py, 64 crops of "
