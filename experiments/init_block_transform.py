@@ -14,6 +14,7 @@ MS-SSIM per iteration of the model before and after.
 """
 
 import argparse
+import functools
 from pathlib import Path
 
 import jax
@@ -22,7 +23,7 @@ import numpy as np
 
 from rnncomp.models import build_model, zoo
 from rnncomp.training.input_pipeline import center_crops, load_folder
-from rnncomp.training.train import evaluate
+from rnncomp.training.train import eval_step, evaluate
 
 BLOCK = 16
 
@@ -81,8 +82,8 @@ def main():
     if args.val_dir:
         val = center_crops(load_folder(args.val_dir)[:args.val_images], args.crop)
         for name, m, p in (("before", base_model, base_params), ("after", model, params)):
-            result = evaluate(jax.jit(lambda p, b, m=m: jnp.round(jnp.clip(
-                m(p, jnp.asarray(b, jnp.float32) / 255.0, 16)[0], 0, 1) * 255).astype(jnp.uint8)), p, val)
+            result = evaluate(jax.jit(functools.partial(eval_step, model=m, iterations=16)),
+                              p, val)
             print(name, "MS-SSIM", " ".join(f"{v:.4f}" for v in result["ms_ssim"]))
             print(name, "PSNR   ", " ".join(f"{v:.2f}" for v in result["psnr"]))
 
