@@ -14,9 +14,11 @@ residual scaling (Toderici et al. 2017, section 3.3); exp(a_t), one learned scal
 iteration, for iteration scaling (a_t = 0 is the additive network, so a trained additive model
 can be extended with it). With `block_transform`, iteration t also has our linear block code
 (A_t, S_t; `rnncomp.layers.block_transform`), zero by default. Iterations beyond the last
-learned gain or block code reuse it. Each iteration spends
-32 bits per 16x16 block: k iterations cost k/8 bpp before entropy coding. The decoder needs only
-the bits: `decode` of the first j iterations of a k-iteration code equals a j-iteration run.
+learned gain or block code reuse it.
+
+Each iteration spends 32 bits per 16x16 block: k iterations cost k/8 bpp before entropy coding.
+The decoder needs only the bits: `decode` of the first j iterations of a k-iteration code equals
+a j-iteration run.
 """
 
 import dataclasses
