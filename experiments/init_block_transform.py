@@ -21,40 +21,30 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from rnncomp.layers.block_transform import fit_linear_code
 from rnncomp.models import build_model, zoo
 from rnncomp.training.input_pipeline import center_crops, load_folder
 from rnncomp.training.train import eval_step, evaluate
 
-BLOCK = 16
-
-
-def blocks(r: np.ndarray) -> np.ndarray:
-    """(N, H, W, 3) → (N·H/16·W/16, 768), rows in the order of `space_to_depth`."""
-    n, h, w, c = r.shape
-    r = r.reshape(n, h // BLOCK, BLOCK, w // BLOCK, BLOCK, c).transpose(0, 1, 3, 2, 4, 5)
-    return r.reshape(-1, BLOCK * BLOCK * c)
-
 
 def fit(model, params, crops, first: int, scale: float, iterations: int = 16):
-    """params with block codes A_t, S_t fitted for t = first..iterations (1-based)."""
+    """params with block codes A_t, S_t fitted for t = first..iterations (1-based), each to
+    r_{t-1} of the model with the codes fitted before it (A_t, S_t do not change x̂_{t-1})."""
     x = jnp.asarray(crops, jnp.float32) / 255.0
-    forward = jax.jit(model, static_argnums=2)
+    encoder_step = jax.jit(model.encoder_step)
+    decoder_step = jax.jit(model.decoder_step)
     analysis = np.zeros(params["block"]["analysis"].shape, np.float32)
     synthesis = np.zeros(params["block"]["synthesis"].shape, np.float32)
-    for t in range(first, iterations + 1):
-        if t == 1:
-            previous = np.full(x.shape, 0.5)
-        else:
-            previous = np.asarray(forward(params, x, t - 1)[0][-1], np.float64)
-        r = blocks(np.asarray(x, np.float64) - previous)
-        _, vectors = np.linalg.eigh(r.T @ r)
-        u = vectors[:, ::-1][:, :model.bits]
-        projections = r @ u
-        sigma = np.sqrt(np.mean(projections ** 2))
-        analysis[t - 1] = scale * u / sigma
-        synthesis[t - 1] = (np.mean(np.abs(projections), axis=0)[:, None] * u.T)
-        params = {**params, "block": {"analysis": jnp.asarray(analysis),
-                                      "synthesis": jnp.asarray(synthesis)}}
+    n, h, w = x.shape[:3]
+    enc_carry, dec_state = model.encoder.zero_carry(n, h, w), model.decoder_init(n, h, w)
+    for t in range(iterations):
+        if t + 1 >= first:
+            u, mean_abs, rms = fit_linear_code(np.asarray(x - dec_state[1]), model.bits)
+            analysis[t], synthesis[t] = scale * u / rms, mean_abs[:, None] * u.T
+            params = {**params, "block": {"analysis": jnp.asarray(analysis),
+                                          "synthesis": jnp.asarray(synthesis)}}
+        enc_carry, bits = encoder_step(params, enc_carry, x, dec_state[1], t)
+        dec_state = decoder_step(params, dec_state, bits, t)
     return params
 
 

@@ -19,10 +19,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from rnncomp.layers import space_to_depth
+from rnncomp.layers.block_transform import BLOCK, fit_linear_code
 from rnncomp.models import zoo
 from rnncomp.training.input_pipeline import center_crops, load_folder
-
-BLOCK = 16
 
 
 def residuals(model_id: str, crops: np.ndarray, iterations: int) -> np.ndarray:
@@ -36,16 +36,7 @@ def residuals(model_id: str, crops: np.ndarray, iterations: int) -> np.ndarray:
 
 def blocks(r: np.ndarray) -> np.ndarray:
     """(N, H, W, 3) → (N·H/16·W/16, 768)."""
-    n, h, w, c = r.shape
-    r = r.reshape(n, h // BLOCK, BLOCK, w // BLOCK, BLOCK, c).transpose(0, 1, 3, 2, 4, 5)
-    return r.reshape(-1, BLOCK * BLOCK * c)
-
-
-def linear_code(train: np.ndarray, bits: int):
-    """The 32 principal directions of the training blocks and their mean |projection|."""
-    _, vectors = np.linalg.eigh(train.T @ train)
-    u = vectors[:, ::-1][:, :bits]
-    return u, np.mean(np.abs(train @ u), axis=0)
+    return space_to_depth(r, BLOCK).reshape(-1, BLOCK * BLOCK * r.shape[-1])
 
 
 def energy_removed(before: np.ndarray, after: np.ndarray) -> float:
@@ -73,7 +64,7 @@ def main():
           f"| linear {bits}-bit code: energy removed |")
     print("|---|---|---|---|")
     for t in range(1, args.iterations + 1):
-        u, scale = linear_code(blocks(train[t - 1]), bits)
+        u, scale, _ = fit_linear_code(train[t - 1], bits)
         r = blocks(val[t - 1])
         coded = (np.sign(r @ u) * scale) @ u.T
         print(f"| {t} | {np.sqrt(np.mean(r ** 2)):.4f} | {energy_removed(r, blocks(val[t])):.3f} "

@@ -192,8 +192,8 @@ def test_init_from_zoo_and_npz_files(tmp_path):
         initial_params(jax.random.PRNGKey(0), config, build_model(config.model))
 
 
-def test_gain_lr_scale_scales_the_gains_steps():
-    """`gain_lr_scale` multiplies Adam's step of the iteration gains and of nothing else."""
+def one_step_deltas(settings):
+    """new - old params of one Adam step of the tiny config with `settings` ({"a.b": value})."""
     import functools
 
     import jax
@@ -204,18 +204,21 @@ def test_gain_lr_scale_scales_the_gains_steps():
     from rnncomp.training.train import create_train_state, train_step
 
     batch = jnp.asarray(np.random.default_rng(0).integers(0, 256, (4, 32, 32, 3)), jnp.uint8)
-    deltas = {}
-    for s in (1.0, 8.0):
-        config = tiny.get_config()
-        config.model.reconstruction = "iteration_scaling"
-        config.gain_lr_scale = s
-        model = build_model(config.model)
-        state = create_train_state(jax.random.PRNGKey(0), config, model)
-        step = functools.partial(train_step, model=model, iterations=2,
-                                 weights=iteration_weights(2), norm=1)
-        new, _ = jax.jit(step)(state, batch, jax.random.PRNGKey(1))
-        deltas[s] = jax.tree_util.tree_map(lambda a, b: np.asarray(a - b), new.params,
-                                           state.params)
+    config = tiny.get_config()
+    config.update_from_flattened_dict(settings)
+    model = build_model(config.model)
+    state = create_train_state(jax.random.PRNGKey(0), config, model)
+    step = functools.partial(train_step, model=model, iterations=2,
+                             weights=iteration_weights(2), norm=1)
+    new, _ = jax.jit(step)(state, batch, jax.random.PRNGKey(1))
+    return jax.tree_util.tree_map(lambda a, b: np.asarray(a - b), new.params, state.params)
+
+
+def test_gain_lr_scale_scales_the_gains_steps():
+    """`gain_lr_scale` multiplies Adam's step of the iteration gains and of nothing else."""
+    deltas = {s: one_step_deltas({"model.reconstruction": "iteration_scaling",
+                                  "gain_lr_scale": s})
+              for s in (1.0, 8.0)}
     moved = deltas[1.0]["gain"]["log_gain"]
     assert np.abs(moved[:2]).min() > 0 and np.all(moved[2:] == 0)  # the 2 trained iterations
     np.testing.assert_allclose(deltas[8.0]["gain"]["log_gain"], 8 * moved, rtol=1e-4)
@@ -227,27 +230,11 @@ def test_gain_lr_scale_scales_the_gains_steps():
 def test_gdn_lr_scale_scales_the_gdn_parameters_steps(scale):
     """Adam's step of each GDN/IGDN parameter is `gdn_lr_scale` times the unscaled run's; the
     other parameters' steps are unchanged."""
-    import functools
-
     import jax
-    import jax.numpy as jnp
 
-    from rnncomp.models import build_model
-    from rnncomp.training.losses import iteration_weights
-    from rnncomp.training.train import create_train_state, key_mask, train_step
+    from rnncomp.training.train import key_mask
 
-    batch = jnp.asarray(np.random.default_rng(0).integers(0, 256, (4, 32, 32, 3)), jnp.uint8)
-    deltas = {}
-    for s in (1.0, scale):
-        config = tiny.get_config()
-        config.gdn_lr_scale = s
-        model = build_model(config.model)
-        state = create_train_state(jax.random.PRNGKey(0), config, model)
-        step = functools.partial(train_step, model=model, iterations=2,
-                                 weights=iteration_weights(2), norm=1)
-        new, _ = jax.jit(step)(state, batch, jax.random.PRNGKey(1))
-        deltas[s] = jax.tree_util.tree_map(lambda a, b: np.asarray(a - b), new.params,
-                                           state.params)
+    deltas = {s: one_step_deltas({"gdn_lr_scale": s}) for s in (1.0, scale)}
     mask = key_mask(deltas[1.0], ("gdn", "igdn"))
     assert sum(jax.tree_util.tree_leaves(mask)) == 4  # beta, gamma of the GDN and the IGDN
     for gdn, full, scaled in zip(jax.tree_util.tree_leaves(mask),
