@@ -1,9 +1,13 @@
-"""The residual loss against NumPy formulas, and its log form against PSNR."""
+"""The residual loss against NumPy formulas, its log form against PSNR, its MS-SSIM form against
+the evaluation metric."""
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from rnncomp.training.losses import iteration_weights, residual_loss, residual_losses
+from rnncomp.evaluation import metrics
+from rnncomp.training.losses import iteration_weights, ms_ssim, residual_loss, residual_losses
 
 
 @pytest.fixture
@@ -56,3 +60,40 @@ def test_log_loss_weighs_relative_gains_equally(images):
 def test_weights_must_match_iterations():
     with pytest.raises(ValueError, match="3 entries for 4 iterations"):
         iteration_weights(4, (1.0, 1.0, 1.0))
+
+
+@pytest.mark.parametrize("shape", [(64, 64), (33, 47), (192, 160)])
+def test_ms_ssim_matches_the_numpy_metric(shape):
+    """The training MS-SSIM equals the evaluation one (Google's convention, shrinking window)."""
+    rng = np.random.default_rng(1)
+    x = rng.uniform(size=(2, *shape, 3))
+    y = np.clip(x + rng.normal(scale=0.1, size=x.shape), 0, 1)
+    expected = [metrics.ms_ssim(a * 255, b * 255, convention="google",
+                                small_images="shrink_window") for a, b in zip(x, y, strict=True)]
+    got = ms_ssim(jnp.asarray(x, jnp.float32), jnp.asarray(y, jnp.float32))
+    np.testing.assert_allclose(got, expected, rtol=2e-4)
+
+
+def test_ms_ssim_loss_mixes_the_two_terms(images):
+    x, reconstructions = images
+    x, reconstructions = np.tile(x, (1, 8, 8, 1)), np.tile(reconstructions, (1, 1, 8, 8, 1))
+    w = iteration_weights(4)
+    l1 = residual_losses(x, reconstructions, 1)
+    quality = np.array([[metrics.ms_ssim(a * 255, b * 255, convention="google",
+                                         small_images="shrink_window")
+                         for a, b in zip(x, r, strict=True)] for r in reconstructions]).mean(axis=1)
+    expected = np.sum(w * (0.75 * l1 + 0.25 * (1 - quality)))
+    np.testing.assert_allclose(residual_loss(x, reconstructions, w, ms_ssim_weight=0.25),
+                               expected, rtol=1e-4)
+
+
+def test_ms_ssim_gradient_points_to_the_reference():
+    """A step along -∇(1 - MS-SSIM) brings the distorted image closer, finite even for images
+    whose mean cs is negative at some scale."""
+    rng = np.random.default_rng(2)
+    x = jnp.asarray(rng.uniform(size=(1, 64, 64, 3)), jnp.float32)
+    y = jnp.asarray(rng.uniform(size=(1, 64, 64, 3)), jnp.float32)
+    loss = lambda y: 1 - ms_ssim(x, y)[0]
+    grad = jax.grad(loss)(y)
+    assert np.all(np.isfinite(grad))
+    assert loss(y - 0.5 * grad / jnp.max(jnp.abs(grad))) < loss(y)

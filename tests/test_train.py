@@ -278,3 +278,35 @@ def test_sign_binarizer_training_is_deterministic_and_learns(folders, tmp_path):
 
     with pytest.raises(ValueError, match="unknown binarizer"):
         train_and_evaluate(config_for(folders, binarizer="round"), tmp_path)
+
+
+def test_ms_ssim_loss_is_wired_into_the_step(folders, tmp_path):
+    """With `loss_ms_ssim_weight = 1` the step's loss is Σ_t w_t (1 - MS-SSIM_t) of the model's
+    own reconstructions, by the evaluation metric; weights outside [0, 1] fail."""
+    import functools
+
+    import jax
+    import jax.numpy as jnp
+
+    from rnncomp.evaluation import metrics
+    from rnncomp.models import build_model
+    from rnncomp.training.losses import iteration_weights
+    from rnncomp.training.train import create_train_state, train_step
+
+    batch = np.random.default_rng(0).integers(0, 256, (2, 64, 64, 3)).astype(np.uint8)
+    config = tiny.get_config()
+    model = build_model(config.model)
+    state = create_train_state(jax.random.PRNGKey(0), config, model)
+    reconstructions, _ = model(state.params, jnp.asarray(batch, jnp.float32) / 255, 2)
+    expected = np.mean([[1 - metrics.ms_ssim(x, np.asarray(r) * 255, convention="google",
+                                             small_images="shrink_window")
+                         for x, r in zip(batch.astype(np.float64), rec, strict=True)]
+                        for rec in reconstructions])
+    step = jax.jit(functools.partial(train_step, model=model, iterations=2,
+                                     weights=iteration_weights(2), norm=1, stochastic=False,
+                                     ms_ssim_weight=1.0))
+    _, step_metrics = step(state, jnp.asarray(batch), jax.random.PRNGKey(1))
+    np.testing.assert_allclose(float(step_metrics["loss"]), expected, rtol=1e-3)
+
+    with pytest.raises(ValueError, match="loss_ms_ssim_weight"):
+        train_and_evaluate(config_for(folders, loss_ms_ssim_weight=1.5), tmp_path)

@@ -40,6 +40,7 @@ def get_config():
     config.binarizer = "stochastic"  # in training: "stochastic" (the papers) | "sign"
     config.loss_norm = 1  # 1: L1 residual loss (the papers); 2: squared error
     config.loss_log = False  # True: Σ_t w_t log mean|r_t|^p (equal weight per relative gain)
+    config.loss_ms_ssim_weight = 0.0  # α: (1-α)·L1 + α·(1 - MS-SSIM) per iteration (ours)
     config.loss_weights = ()  # per-iteration weights; empty = uniform (mean over iterations)
     config.learning_rate = 5e-4
     config.lr_boundaries = (100_000, 300_000, 600_000)  # steps at which the rate is halved

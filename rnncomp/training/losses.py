@@ -7,9 +7,19 @@ L1 by default as in both papers; `norm=2` gives the mean squared residual instea
 relative improvement weighs the same (with norm=2, -L·10/ln 10 is the weighted mean PSNR over
 iterations), where the papers' linear sum weighs a late iteration, whose residual is several
 times smaller, that many times less per dB.
+
+`ms_ssim_weight` α (ours, not the papers') mixes in the quality the papers report:
+
+    L = Σ_t w_t · [(1 - α) · mean |r_t| + α · (1 - MS-SSIM(x, x̂_t))]
+
+with MS-SSIM per image (Wang et al. 2003, eq. 7, `ms_ssim` below), averaged over the batch.
 """
 
+import functools
+
+import jax
 import jax.numpy as jnp
+import numpy as np
 
 
 def iteration_weights(iterations: int, weights=None):
@@ -26,7 +36,63 @@ def residual_losses(x, reconstructions, norm: int = 1):
     return jnp.mean(r if norm == 1 else jnp.square(r), axis=(1, 2, 3, 4))
 
 
-def residual_loss(x, reconstructions, weights, norm: int = 1, log: bool = False):
-    """L = Σ_t w_t · mean |r_t|^norm, or Σ_t w_t · log mean |r_t|^norm with `log`."""
+def residual_loss(x, reconstructions, weights, norm: int = 1, log: bool = False,
+                  ms_ssim_weight: float = 0.0):
+    """L = Σ_t w_t · mean |r_t|^norm (or its log with `log`), mixed with weight α =
+    `ms_ssim_weight` with Σ_t w_t · (1 - MS-SSIM_t)."""
     losses = residual_losses(x, reconstructions, norm)
-    return jnp.sum(weights * (jnp.log(losses) if log else losses))
+    losses = jnp.log(losses) if log else losses
+    if ms_ssim_weight:
+        quality = jnp.mean(ms_ssim(x[None], reconstructions), axis=1)
+        losses = (1 - ms_ssim_weight) * losses + ms_ssim_weight * (1 - quality)
+    return jnp.sum(weights * losses)
+
+
+# MS-SSIM (Wang et al. 2003, eq. 7) in JAX for training, Google's msssim.py convention as in
+# rnncomp/evaluation/metrics.py (RGB pooled jointly, 5 scales, 11-tap Gaussian shrunk to the
+# image at small scales, 2x2 mean downsampling with edge replication), per image.
+_FILTER_SIZE, _FILTER_SIGMA, _K1, _K2 = 11, 1.5, 0.01, 0.03
+_MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
+
+
+def _gaussian(size):
+    t = np.arange(size) - (size - 1) / 2.0
+    g = np.exp(-(t**2) / (2.0 * (_FILTER_SIGMA * size / _FILTER_SIZE) ** 2))
+    return g / g.sum()
+
+
+def _filter_valid(x, window):
+    """Separable 'valid' correlation of axes 1, 2 of (..., H, W, C) with a symmetric window."""
+    n = window.size
+    for axis in (-3, -2):
+        length = x.shape[axis] - n + 1
+        x = sum(float(w) * jax.lax.slice_in_dim(x, k, k + length, axis=axis)
+                for k, w in enumerate(window))
+    return x
+
+
+def ms_ssim(x, y, data_range: float = 1.0):
+    """MS-SSIM of each image pair in (..., H, W, C) batches: shape (...). The mean cs (and, at
+    the last scale, SSIM) is floored at 1e-6 so that a fractional power stays finite."""
+    c1, c2 = (_K1 * data_range) ** 2, (_K2 * data_range) ** 2
+    terms = []
+    for level, weight in enumerate(_MS_SSIM_WEIGHTS):
+        window = _gaussian(min(_FILTER_SIZE, *x.shape[-3:-1]))
+        mu_x, mu_y, e_xx, e_yy, e_xy = (_filter_valid(a, window)
+                                        for a in (x, y, x * x, y * y, x * y))
+        var_x, var_y, cov = e_xx - mu_x**2, e_yy - mu_y**2, e_xy - mu_x * mu_y
+        cs = (2 * cov + c2) / (var_x + var_y + c2)
+        if level == len(_MS_SSIM_WEIGHTS) - 1:
+            cs = cs * (2 * mu_x * mu_y + c1) / (mu_x**2 + mu_y**2 + c1)
+        terms.append(jnp.maximum(jnp.mean(cs, axis=(-3, -2, -1)), 1e-6) ** weight)
+        if level < len(_MS_SSIM_WEIGHTS) - 1:
+            x, y = _downsample(x), _downsample(y)
+    return functools.reduce(jnp.multiply, terms)
+
+
+def _downsample(x):
+    """2x2 mean, stride 2; an odd side gets its last row / column repeated first."""
+    pad = [(0, 0)] * (x.ndim - 3) + [(0, x.shape[-3] % 2), (0, x.shape[-2] % 2), (0, 0)]
+    x = jnp.pad(x, pad, mode="edge")
+    return 0.25 * (x[..., 0::2, 0::2, :] + x[..., 1::2, 0::2, :]
+                   + x[..., 0::2, 1::2, :] + x[..., 1::2, 1::2, :])

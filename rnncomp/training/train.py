@@ -104,8 +104,8 @@ def to_float(batch):
 
 
 def train_step(state: TrainState, batch, rng, *, model, iterations, weights, norm,
-               stochastic=True, log=False):
-    """One Adam step on L = Σ_t w_t mean|r_t| (or its `log` form, losses.py), with the
+               stochastic=True, log=False, ms_ssim_weight=0.0):
+    """One Adam step on L = Σ_t w_t mean|r_t| (or its `log` or MS-SSIM forms, losses.py), with the
     stochastic binarizer (or, with `stochastic=False`, the sign); both pass their gradient
     straight through.
 
@@ -116,7 +116,8 @@ def train_step(state: TrainState, batch, rng, *, model, iterations, weights, nor
 
     def loss_fn(params):
         reconstructions, _ = model(params, x, iterations, rng if stochastic else None)
-        return residual_loss(x, reconstructions, weights, norm, log), reconstructions
+        loss = residual_loss(x, reconstructions, weights, norm, log, ms_ssim_weight)
+        return loss, reconstructions
 
     (loss, reconstructions), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
     updates, opt_state = state.tx.update(grads, state.opt_state, state.params)
@@ -204,6 +205,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
     workdir.mkdir(parents=True, exist_ok=True)
     if config.binarizer not in BINARIZERS:
         raise ValueError(f"unknown binarizer {config.binarizer!r}: choose one of {BINARIZERS}")
+    if not 0.0 <= config.loss_ms_ssim_weight <= 1.0:
+        raise ValueError(f"loss_ms_ssim_weight must be in [0, 1], got {config.loss_ms_ssim_weight}")
     model = build_model(config.model)
     weights = iteration_weights(config.iterations, config.loss_weights or None)
     data_sharding, replicated = _mesh_shardings()
@@ -231,7 +234,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
     step_fn = jax.jit(functools.partial(train_step, model=model, iterations=config.iterations,
                                         weights=weights, norm=config.loss_norm,
                                         stochastic=config.binarizer == "stochastic",
-                                        log=config.loss_log),
+                                        log=config.loss_log,
+                                        ms_ssim_weight=config.loss_ms_ssim_weight),
                       donate_argnums=0)
     eval_fn = jax.jit(functools.partial(eval_step, model=model,
                                         iterations=config.eval_iterations))
