@@ -82,9 +82,11 @@ def test_ms_ssim_loss_mixes_the_two_terms(images):
     quality = np.array([[metrics.ms_ssim(a * 255, b * 255, convention="google",
                                          small_images="shrink_window")
                          for a, b in zip(x, r, strict=True)] for r in reconstructions]).mean(axis=1)
-    expected = np.sum(w * (0.75 * l1 + 0.25 * (1 - quality)))
+    mixed = 0.75 * l1 + 0.25 * (1 - quality)
     np.testing.assert_allclose(residual_loss(x, reconstructions, w, ms_ssim_weight=0.25),
-                               expected, rtol=1e-4)
+                               np.sum(w * mixed), rtol=1e-4)
+    np.testing.assert_allclose(residual_loss(x, reconstructions, w, log=True, ms_ssim_weight=1),
+                               np.sum(w * np.log(1 - quality)), rtol=1e-4)
 
 
 def test_ms_ssim_gradient_points_to_the_reference():

@@ -12,12 +12,12 @@ times smaller, that many times less per dB.
 
     L = Σ_t w_t · [(1 - α) · mean |r_t| + α · (1 - MS-SSIM(x, x̂_t))]
 
-with MS-SSIM per image (Wang et al. 2003, eq. 7, `ms_ssim` below), averaged over the batch.
+with MS-SSIM per image (Wang et al. 2003, eq. 7, `ms_ssim` below), averaged over the batch;
+with `log=True` each iteration's bracket is a logarithm.
 """
 
 import functools
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -38,14 +38,13 @@ def residual_losses(x, reconstructions, norm: int = 1):
 
 def residual_loss(x, reconstructions, weights, norm: int = 1, log: bool = False,
                   ms_ssim_weight: float = 0.0):
-    """L = Σ_t w_t · mean |r_t|^norm (or its log with `log`), mixed with weight α =
-    `ms_ssim_weight` with Σ_t w_t · (1 - MS-SSIM_t)."""
+    """L = Σ_t w_t · ℓ_t, ℓ_t = (1 - α) · mean |r_t|^norm + α · (1 - MS-SSIM_t) with α =
+    `ms_ssim_weight`, or Σ_t w_t · log ℓ_t with `log`."""
     losses = residual_losses(x, reconstructions, norm)
-    losses = jnp.log(losses) if log else losses
     if ms_ssim_weight:
         quality = jnp.mean(ms_ssim(x[None], reconstructions), axis=1)
         losses = (1 - ms_ssim_weight) * losses + ms_ssim_weight * (1 - quality)
-    return jnp.sum(weights * losses)
+    return jnp.sum(weights * (jnp.log(losses) if log else losses))
 
 
 # MS-SSIM (Wang et al. 2003, eq. 7) in JAX for training, Google's msssim.py convention as in
@@ -84,10 +83,10 @@ def ms_ssim(x, y, data_range: float = 1.0):
         maps = jnp.stack([x, y, x * x, y * y, x * y])
         mu_x, mu_y, e_xx, e_yy, e_xy = rows @ maps @ cols
         var_x, var_y, cov = e_xx - mu_x**2, e_yy - mu_y**2, e_xy - mu_x * mu_y
-        cs = (2 * cov + c2) / (var_x + var_y + c2)
-        if level == len(_MS_SSIM_WEIGHTS) - 1:
-            cs = cs * (2 * mu_x * mu_y + c1) / (mu_x**2 + mu_y**2 + c1)
-        terms.append(jnp.maximum(jnp.mean(cs, axis=(-3, -2, -1)), 1e-6) ** weight)
+        term = (2 * cov + c2) / (var_x + var_y + c2)  # cs (Eqs. 2-3)
+        if level == len(_MS_SSIM_WEIGHTS) - 1:  # SSIM = l cs (Eq. 6)
+            term = term * (2 * mu_x * mu_y + c1) / (mu_x**2 + mu_y**2 + c1)
+        terms.append(jnp.maximum(jnp.mean(term, axis=(-3, -2, -1)), 1e-6) ** weight)
         if level < len(_MS_SSIM_WEIGHTS) - 1:
             x, y = _downsample(x), _downsample(y)
     return functools.reduce(jnp.multiply, terms)
@@ -98,4 +97,5 @@ def _downsample(x):
     repeated (edge replication, as msssim.py's reflect-mode filter)."""
     pad = [(0, 0)] * (x.ndim - 2) + [(0, x.shape[-2] % 2), (0, x.shape[-1] % 2)]
     x = jnp.pad(x, pad, mode="edge")
-    return 0.25 * (x[..., 0::2, 0::2] + x[..., 1::2, 0::2] + x[..., 0::2, 1::2] + x[..., 1::2, 1::2])
+    return 0.25 * (x[..., 0::2, 0::2] + x[..., 1::2, 0::2]
+                   + x[..., 0::2, 1::2] + x[..., 1::2, 1::2])
