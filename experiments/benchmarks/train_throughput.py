@@ -1,5 +1,5 @@
 """Training throughput of each shipped CPU config and the paper configs on this machine: the real
-jitted `train_step` (donated state, stochastic binarizer, Adam), its steps/s, patches/s and
+jitted `train_step` (donated state, the config's binarizer and loss, Adam), its steps/s, patches/s and
 achieved GFLOP/s beside a float32 matmul's measured in the same run, and the input pipeline's
 own patches/s (it must outrun the step). Quiet machine only:
 
@@ -38,11 +38,15 @@ def forward_gmac_per_patch(model, params, crop: int) -> float:
 def measure(name: str, images, repeats: int, iterations: int | None = None) -> dict:
     config = importlib.import_module(f"experiments.configs.{name}").get_config()
     config.iterations = iterations or config.iterations
+    config.init_from = ""  # the speed does not depend on the starting weights
     model = build_model(config.model)
     state = create_train_state(jax.random.PRNGKey(0), config, model)
+    weights = config.loss_weights if len(config.loss_weights) == config.iterations else None
     step = jax.jit(functools.partial(
         train_step, model=model, iterations=config.iterations,
-        weights=iteration_weights(config.iterations), norm=config.loss_norm), donate_argnums=0)
+        weights=iteration_weights(config.iterations, weights), norm=config.loss_norm,
+        stochastic=config.binarizer == "stochastic", log=config.loss_log,
+        ms_ssim_weight=config.loss_ms_ssim_weight), donate_argnums=0)
     batches = [input_pipeline.random_crops(images, 0, i, config.batch_size,
                                            config.data.crop_size) for i in range(repeats + 1)]
     rng = jax.random.PRNGKey(1)
