@@ -1,7 +1,7 @@
 """Training throughput of each shipped CPU config and the paper configs on this machine: the real
-jitted `train_step` (donated state, the config's binarizer and loss, Adam), its steps/s, patches/s and
-achieved GFLOP/s beside a float32 matmul's measured in the same run, and the input pipeline's
-own patches/s (it must outrun the step). Quiet machine only:
+jitted `train_step` (donated state, the config's binarizer and loss, Adam), its steps/s,
+patches/s and achieved GFLOP/s beside a float32 matmul's measured in the same run, and the input
+pipeline's own patches/s (it must outrun the step). Quiet machine only:
 
     python experiments/benchmarks/train_throughput.py --train-dir ../shared/data/train \
         [--configs cpu_gdn cpu_lstm islam2021_gdn toderici2017_lstm] [--repeats 5] \

@@ -85,7 +85,7 @@ def ssim(reference: np.ndarray, distorted: np.ndarray, data_range: float = DATA_
     x, y = _as_float_images(reference, distorted)
     if min(x.shape[1:]) < FILTER_SIZE:
         raise ValueError(f"SSIM needs both sides >= {FILTER_SIZE}, got {x.shape[1:]}")
-    ssim_map, _ = _ssim_maps(x, y, _gaussian_window(FILTER_SIZE, FILTER_SIGMA), data_range)
+    ssim_map, _ = _ssim_maps(x, y, gaussian_window(FILTER_SIZE, FILTER_SIGMA), data_range)
     return float(ssim_map.mean())
 
 
@@ -150,7 +150,7 @@ def ms_ssim(
     terms = np.empty((levels, x.shape[0] if per_channel else 1))
     for level in range(levels):
         size = min(FILTER_SIZE, *x.shape[1:])
-        window = _gaussian_window(size, FILTER_SIGMA * size / FILTER_SIZE)
+        window = gaussian_window(size, FILTER_SIGMA * size / FILTER_SIZE)
         ssim_map, cs_map = _ssim_maps(x, y, window, data_range)
         term_map = ssim_map if level == levels - 1 else cs_map
         terms[level] = term_map.mean(axis=(1, 2)) if per_channel else term_map.mean()
@@ -173,7 +173,7 @@ def _as_float_images(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return tuple(np.ascontiguousarray(im.transpose(2, 0, 1), dtype=np.float64) for im in (a, b))
 
 
-def _gaussian_window(size: int, sigma: float) -> np.ndarray:
+def gaussian_window(size: int, sigma: float) -> np.ndarray:
     """Normalised 1-D Gaussian, taps centred on 0 (half-integer offsets for even sizes).
 
     Its outer product is MATLAB's fspecial('gaussian') as mimicked by msssim.py.

@@ -21,6 +21,15 @@ import functools
 import jax.numpy as jnp
 import numpy as np
 
+from rnncomp.evaluation.metrics import (
+    FILTER_SIGMA,
+    FILTER_SIZE,
+    K1,
+    K2,
+    MS_SSIM_WEIGHTS,
+    gaussian_window,
+)
+
 
 def iteration_weights(iterations: int, weights=None):
     """Normalised per-iteration weights w_1..w_k (uniform when `weights` is None)."""
@@ -48,16 +57,8 @@ def residual_loss(x, reconstructions, weights, norm: int = 1, log: bool = False,
 
 
 # MS-SSIM (Wang et al. 2003, eq. 7) in JAX for training, Google's msssim.py convention as in
-# rnncomp/evaluation/metrics.py (RGB pooled jointly, 5 scales, 11-tap Gaussian shrunk to the
-# image at small scales, 2x2 mean downsampling with edge replication), per image.
-_FILTER_SIZE, _FILTER_SIGMA, _K1, _K2 = 11, 1.5, 0.01, 0.03
-_MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
-
-
-def _gaussian(size):
-    t = np.arange(size) - (size - 1) / 2.0
-    g = np.exp(-(t**2) / (2.0 * (_FILTER_SIGMA * size / _FILTER_SIZE) ** 2))
-    return g / g.sum()
+# rnncomp/evaluation/metrics.py, whose constants it uses (RGB pooled jointly, 5 scales, 11-tap
+# Gaussian shrunk to the image at small scales, 2x2 mean downsampling with edge replication).
 
 
 def _band(n, window):
@@ -73,21 +74,22 @@ def ms_ssim(x, y, data_range: float = 1.0):
     """MS-SSIM of each image pair in (..., H, W, C) batches: shape (...). The mean cs (and, at
     the last scale, SSIM) is floored at 1e-6 so that a fractional power stays finite. The
     separable Gaussian filter is two matmuls with banded matrices (small images: fast on CPUs)."""
-    c1, c2 = (_K1 * data_range) ** 2, (_K2 * data_range) ** 2
+    c1, c2 = (K1 * data_range) ** 2, (K2 * data_range) ** 2
     x, y = (jnp.moveaxis(a, -1, -3) for a in jnp.broadcast_arrays(x, y))  # (..., C, H, W)
     terms = []
-    for level, weight in enumerate(_MS_SSIM_WEIGHTS):
+    for level, weight in enumerate(MS_SSIM_WEIGHTS):
         height, width = x.shape[-2:]
-        window = _gaussian(min(_FILTER_SIZE, height, width))
+        size = min(FILTER_SIZE, height, width)
+        window = gaussian_window(size, FILTER_SIGMA * size / FILTER_SIZE)
         rows, cols = _band(height, window), _band(width, window).T
         maps = jnp.stack([x, y, x * x, y * y, x * y])
         mu_x, mu_y, e_xx, e_yy, e_xy = rows @ maps @ cols
         var_x, var_y, cov = e_xx - mu_x**2, e_yy - mu_y**2, e_xy - mu_x * mu_y
         term = (2 * cov + c2) / (var_x + var_y + c2)  # cs (Eqs. 2-3)
-        if level == len(_MS_SSIM_WEIGHTS) - 1:  # SSIM = l cs (Eq. 6)
+        if level == len(MS_SSIM_WEIGHTS) - 1:  # SSIM = l cs (Eq. 6)
             term = term * (2 * mu_x * mu_y + c1) / (mu_x**2 + mu_y**2 + c1)
         terms.append(jnp.maximum(jnp.mean(term, axis=(-3, -2, -1)), 1e-6) ** weight)
-        if level < len(_MS_SSIM_WEIGHTS) - 1:
+        if level < len(MS_SSIM_WEIGHTS) - 1:
             x, y = _downsample(x), _downsample(y)
     return functools.reduce(jnp.multiply, terms)
 
