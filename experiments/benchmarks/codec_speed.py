@@ -5,7 +5,9 @@ its first compress compiles (reported as "first encode"), then a second compress
 decompress are timed. Quiet machine only:
 
     python experiments/benchmarks/codec_speed.py IMAGE [IMAGE ...] [--iterations 2 8 16] \
-        [--mosaic 3840x2160 7680x4320 --mosaic-iterations 2 8]
+        [--mosaic 3840x2160 7680x4320 --mosaic-iterations 2 8] [--models ID ...]
+
+Rows of several zoo models (default: the zoo's default) alternate per (image, k).
 """
 
 import argparse
@@ -26,9 +28,9 @@ import jax
 import numpy as np
 from PIL import Image
 from rnncomp.codec import codec
-path, k = sys.argv[1], int(sys.argv[2])
+path, k, model_id = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 image = np.asarray(Image.open(path).convert("RGB"))
-rt = codec.from_zoo(codec.zoo.DEFAULT_MODEL)
+rt = codec.from_zoo(model_id)
 tic = time.perf_counter(); codec.compress(image, rt, k); first = time.perf_counter() - tic
 spent = [0.0]
 def timed_probs(*a):
@@ -81,7 +83,12 @@ def main():
     parser.add_argument("--mosaic", nargs="*", default=[], metavar="WxH",
                         help="also code mosaics of the images at these sizes, e.g. 3840x2160")
     parser.add_argument("--mosaic-iterations", type=int, nargs="+", default=[2, 8])
+    parser.add_argument("--models", nargs="+", default=None,
+                        help="zoo ids (default: the zoo's default model)")
     args = parser.parse_args()
+    from rnncomp.models import zoo
+
+    models = args.models or [zoo.DEFAULT_MODEL]
     jobs = [(path, args.iterations) for path in args.images]
     tmp = tempfile.TemporaryDirectory()
     for size in args.mosaic:
@@ -89,24 +96,25 @@ def main():
         path = f"{tmp.name}/mosaic-{width}x{height}.png"
         Image.fromarray(mosaic(args.images, width, height)).save(path)
         jobs.append((path, args.mosaic_iterations))
-    print("| image | MP | k | first encode s | encode s | decode s | enc MP/s | dec MP/s "
+    print("| model | image | MP | k | first encode s | encode s | decode s | enc MP/s | dec MP/s "
           "| entropy model share | bpp | peak RSS MB |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for path, iterations in jobs:
         image = np.asarray(Image.open(path).convert("RGB"))
         mp = image.shape[0] * image.shape[1] / 1e6
         for k in iterations:
-            result = subprocess.run([sys.executable, "-c", CHILD, path, str(k)],
-                                    capture_output=True, text=True, check=True,
-                                    env={**os.environ, "RNNCOMP_CACHE_DIR": "off"})
-            r = json.loads(result.stdout.strip().splitlines()[-1])
-            print(f"| {path.split('/')[-1]} | {mp:.2f} | {k} | {r['first_encode_s']:.2f} | "
-                  f"{r['encode_s']:.2f} | "
-                  f"{r['decode_s']:.2f} | {mp / r['encode_s']:.3f} | {mp / r['decode_s']:.3f} | "
-                  f"{100 * r['entropy_share']:.0f} % | {8 * r['bytes'] / (mp * 1e6):.4f} | "
-                  f"{r['peak_rss_mb']:.0f} |")
+            for model_id in models:
+                result = subprocess.run([sys.executable, "-c", CHILD, path, str(k), model_id],
+                                        capture_output=True, text=True, check=True,
+                                        env={**os.environ, "RNNCOMP_CACHE_DIR": "off"})
+                r = json.loads(result.stdout.strip().splitlines()[-1])
+                print(f"| {model_id} | {path.split('/')[-1]} | {mp:.2f} | {k} | "
+                      f"{r['first_encode_s']:.2f} | "
+                      f"{r['encode_s']:.2f} | {r['decode_s']:.2f} | {mp / r['encode_s']:.3f} | "
+                      f"{mp / r['decode_s']:.3f} | {100 * r['entropy_share']:.0f} % | "
+                      f"{8 * r['bytes'] / (mp * 1e6):.4f} | {r['peak_rss_mb']:.0f} |")
         for name, (enc, dec) in classical_times(image).items():
-            print(f"| {path.split('/')[-1]} | {mp:.2f} | {name} | | {enc:.3f} | {dec:.3f} | "
+            print(f"| | {path.split('/')[-1]} | {mp:.2f} | {name} | | {enc:.3f} | {dec:.3f} | "
                   f"{mp / enc:.1f} | {mp / dec:.1f} | | | |")
 
 
