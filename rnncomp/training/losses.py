@@ -75,15 +75,17 @@ def ms_ssim(x, y, data_range: float = 1.0):
     the last scale, SSIM) is floored at 1e-6 so that a fractional power stays finite. The
     separable Gaussian filter is two matmuls with banded matrices (small images: fast on CPUs)."""
     c1, c2 = (K1 * data_range) ** 2, (K2 * data_range) ** 2
-    x, y = (jnp.moveaxis(a, -1, -3) for a in jnp.broadcast_arrays(x, y))  # (..., C, H, W)
+    # (..., C, H, W); x keeps its own (broadcastable) shape so that its statistics are filtered
+    # once, not once per reconstruction
+    x, y = jnp.moveaxis(x, -1, -3), jnp.moveaxis(y, -1, -3)
     terms = []
     for level, weight in enumerate(MS_SSIM_WEIGHTS):
         height, width = x.shape[-2:]
         size = min(FILTER_SIZE, height, width)
         window = gaussian_window(size, FILTER_SIGMA * size / FILTER_SIZE)
         rows, cols = _band(height, window), _band(width, window).T
-        maps = jnp.stack([x, y, x * x, y * y, x * y])
-        mu_x, mu_y, e_xx, e_yy, e_xy = rows @ maps @ cols
+        mu_x, e_xx = rows @ jnp.stack([x, x * x]) @ cols
+        mu_y, e_yy, e_xy = rows @ jnp.stack(jnp.broadcast_arrays(y, y * y, x * y)) @ cols
         var_x, var_y, cov = e_xx - mu_x**2, e_yy - mu_y**2, e_xy - mu_x * mu_y
         term = (2 * cov + c2) / (var_x + var_y + c2)  # cs (Eqs. 2-3)
         if level == len(MS_SSIM_WEIGHTS) - 1:  # SSIM = l cs (Eq. 6)
