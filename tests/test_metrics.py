@@ -16,7 +16,14 @@ import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
-from rnncomp.evaluation.metrics import MS_SSIM_MIN_SIDE, mean_psnr, ms_ssim, psnr, ssim
+from rnncomp.evaluation.metrics import (
+    MS_SSIM_MIN_SIDE,
+    mean_psnr,
+    ms_ssim,
+    psnr,
+    ssim,
+    ssim_map,
+)
 
 WEIGHTS = np.array([0.0448, 0.2856, 0.3001, 0.2363, 0.1333])
 C1 = (0.01 * 255) ** 2
@@ -154,6 +161,17 @@ def test_ssim_matches_scikit_image(shape):
     )
     assert ssim(a, b) == pytest.approx(expected, abs=1e-10)
 
+
+
+def test_ssim_map_is_scikit_images_map_at_valid_positions():
+    metrics = pytest.importorskip("skimage.metrics", reason="scikit-image is the SSIM reference")
+    a, b = _pair((40, 52, 3))
+    _, full = metrics.structural_similarity(
+        a, b, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=255,
+        channel_axis=-1, full=True)
+    expected = full.mean(axis=-1)[5:-5, 5:-5]
+    assert ssim_map(a, b).shape == (30, 42)
+    np.testing.assert_allclose(ssim_map(a, b), expected, atol=1e-10)
 
 # --- MS-SSIM ----------------------------------------------------------------------------------
 

@@ -82,11 +82,18 @@ def ssim(reference: np.ndarray, distorted: np.ndarray, data_range: float = DATA_
     use_sample_covariance=False, data_range=255, channel_axis=-1)`, and to scale 1 of the
     'google' MS-SSIM.
     """
+    return float(ssim_map(reference, distorted, data_range).mean())
+
+
+def ssim_map(reference: np.ndarray, distorted: np.ndarray,
+             data_range: float = DATA_RANGE) -> np.ndarray:
+    """The SSIM map (Eq. 6) averaged over channels: (H - 10) x (W - 10), one value per 'valid'
+    position of the 11x11 window; `ssim` is its mean."""
     x, y = _as_float_images(reference, distorted)
     if min(x.shape[1:]) < FILTER_SIZE:
         raise ValueError(f"SSIM needs both sides >= {FILTER_SIZE}, got {x.shape[1:]}")
-    ssim_map, _ = _ssim_maps(x, y, gaussian_window(FILTER_SIZE, FILTER_SIGMA), data_range)
-    return float(ssim_map.mean())
+    ssim_maps, _ = _ssim_maps(x, y, gaussian_window(FILTER_SIZE, FILTER_SIGMA), data_range)
+    return ssim_maps.mean(axis=0)
 
 
 def ms_ssim(
