@@ -180,6 +180,12 @@ ZOO = {
             training="toderici2017-lstm-bt6-msssim-w025 (3.34 h), then 1000 more steps of its "
                      "recipe, the rate halved at step 1000 (cpu_lstm_block6_msssim_long.py); "
                      "+ 0.51 h on 2 CPU cores",
+            context_model={
+                "settings": {"features": 64, "groups": 4, "max_iterations": 16,
+                             "checkerboard": False},
+                "weights": "toderici2017-lstm-bt6-msssim-w025-v2.context.npz",
+                "sha256": "c716431f1bc6360d5b852a85e7392d45eaeee318f2b2a6da9aadf21ab44d1202",
+            },
         ),
         ZooEntry(
             id="toderici2017-lstm-bt6-msssim-w025",
