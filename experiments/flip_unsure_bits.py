@@ -9,7 +9,10 @@ pass of every iteration, with x = tanh(pre-activation) the binarizer's input and
 model's P(b = +1) for the pass's bits, a bit whose sign(x) is the less likely value is sent as
 the likely one when |x| < tau and max(p, 1 - p) > p_min. Each flip saves
 log2(P(sent)/P(sign(x))) bits and moves the code away from the encoder's choice; the encoder
-goes on from the decoder's reconstruction of the bits it sent, as the codec does. The rate is
+goes on from the decoder's reconstruction of the bits it sent, as the codec does. Images are
+padded to a multiple of 16, where the codec pads to its shape buckets, so on other sizes it
+differs a little from the codec; with tau = 0 and an image of a bucket's size it is the codec
+(tests/test_experiments.py). The rate is
 the ideal code length -Σ log2 P(b) of the bits sent (the range coder adds a few bytes per file);
 quality is MS-SSIM (Google's convention) after each iteration, averaged over whole images of a
 folder (never Kodak). Each row is compared with the curve of tau = 0 (the codec's encoder) at the
