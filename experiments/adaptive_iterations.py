@@ -73,6 +73,7 @@ class AdaptiveCoder:
         """(code bpp, count-map bpp, MS-SSIM) of one uint8 image; criterion None: fixed count."""
         h, w = image.shape[:2]
         x = pad_to_multiple(jnp.asarray(image, jnp.float32)[None] / 255.0, STRIDE)
+        x_host = np.asarray(x[0])
         hp, wp = x.shape[1:3]
         enc_carry = self.model.encoder.zero_carry(1, hp, wp)
         dec_state = self.model.decoder_init(1, hp, wp)
@@ -85,7 +86,7 @@ class AdaptiveCoder:
                                              jnp.int32(t))
             if criterion is None:
                 continue
-            quality = block_quality(criterion, np.asarray(x[0]), np.asarray(dec_state[1][0]))
+            quality = block_quality(criterion, x_host, np.asarray(dec_state[1][0]))
             if criterion == "mse":
                 active *= quality > target
             elif criterion == "ssim":

@@ -27,7 +27,7 @@ import numpy as np
 
 from rnncomp.codec import codec
 from rnncomp.evaluation.metrics import ms_ssim
-from rnncomp.layers import block_analysis, pad_to_multiple
+from rnncomp.layers import pad_to_multiple
 from rnncomp.models import STRIDE
 from rnncomp.training.input_pipeline import load_folder
 
@@ -45,9 +45,7 @@ class FlippingEncoder:
     def _binarizer_input(self, carry, x, reconstruction, t):
         """carry, x, x̂_{t-1} → (carry, tanh of the binarizer's pre-activation)."""
         model, params = self.rt.model, self.rt.params
-        residual = x - reconstruction
-        extra = (block_analysis(residual, model._at(params["block"]["analysis"], t))
-                 if model.block_transform else None)
+        residual, extra = model.encoder_inputs(params, x, reconstruction, t)
         (carry, _), captured = model.encoder.apply(
             {"params": params["encoder"]}, carry, residual, None, extra,
             capture_intermediates=True, mutable=["intermediates"])

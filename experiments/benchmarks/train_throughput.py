@@ -28,7 +28,7 @@ from experiments.benchmarks.model_costs import macs, matmul_gflops  # noqa: E402
 from rnncomp.models import build_model  # noqa: E402
 from rnncomp.training import input_pipeline  # noqa: E402
 from rnncomp.training.losses import iteration_weights  # noqa: E402
-from rnncomp.training.train import create_train_state, train_step  # noqa: E402
+from rnncomp.training.train import configured_train_step, create_train_state  # noqa: E402
 
 
 def forward_gmac_per_patch(model, params, crop: int) -> float:
@@ -42,11 +42,9 @@ def measure(name: str, images, repeats: int, iterations: int | None = None) -> d
     model = build_model(config.model)
     state = create_train_state(jax.random.PRNGKey(0), config, model)
     weights = config.loss_weights if len(config.loss_weights) == config.iterations else None
-    step = jax.jit(functools.partial(
-        train_step, model=model, iterations=config.iterations,
-        weights=iteration_weights(config.iterations, weights), norm=config.loss_norm,
-        stochastic=config.binarizer == "stochastic", log=config.loss_log,
-        ms_ssim_weight=config.loss_ms_ssim_weight), donate_argnums=0)
+    step = jax.jit(configured_train_step(config, model,
+                                         iteration_weights(config.iterations, weights)),
+                   donate_argnums=0)
     batches = [input_pipeline.random_crops(images, 0, i, config.batch_size,
                                            config.data.crop_size) for i in range(repeats + 1)]
     rng = jax.random.PRNGKey(1)

@@ -98,12 +98,18 @@ class RecurrentCodec:
             return 1.0
         return self.gain.apply({"params": params["gain"]}, reconstruction)
 
-    def encoder_step(self, params, enc_carry, x, reconstruction, t, rng=None):
-        """carry, x, x̂_{t-1} → (carry, b_t): the encoder side of iteration t + 1, coding the
-        residual r_{t-1} = x - x̂_{t-1} (times the gain g_t for the scaling reconstructions)."""
+    def encoder_inputs(self, params, x, reconstruction, t):
+        """What the encoder network codes in iteration t + 1: the residual r_{t-1} = x - x̂_{t-1}
+        (times the gain g_t for the scaling reconstructions) and the block transform's term for
+        the binarizer's pre-activation (None without it)."""
         residual = (x - reconstruction) * self.gain_of(params, reconstruction, t)
         extra = (block_analysis(residual, self._at(params["block"]["analysis"], t))
                  if self.block_transform else None)
+        return residual, extra
+
+    def encoder_step(self, params, enc_carry, x, reconstruction, t, rng=None):
+        """carry, x, x̂_{t-1} → (carry, b_t): the encoder side of iteration t + 1."""
+        residual, extra = self.encoder_inputs(params, x, reconstruction, t)
         return self.encoder.apply({"params": params["encoder"]}, enc_carry, residual, rng, extra)
 
     def decoder_init(self, n: int, height: int, width: int):

@@ -199,6 +199,15 @@ def restore_params(workdir, config=None):
     return model, state
 
 
+def configured_train_step(config: ml_collections.ConfigDict, model, weights):
+    """`train_step` with the config's iterations, binarizer and loss, and iteration weights
+    `weights`: (state, batch, rng) → (state, metrics), not yet jitted."""
+    return functools.partial(train_step, model=model, iterations=config.iterations,
+                             weights=weights, norm=config.loss_norm,
+                             stochastic=config.binarizer == "stochastic", log=config.loss_log,
+                             ms_ssim_weight=config.loss_ms_ssim_weight)
+
+
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
     """Train `config` in `workdir`, resuming from its last checkpoint; returns the final state."""
     workdir = Path(workdir)
@@ -231,12 +240,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
         writer.write_hparams(_flatten(config.to_dict()))
         writer.write_scalars(0, {"params": count_params(state.params)})
 
-    step_fn = jax.jit(functools.partial(train_step, model=model, iterations=config.iterations,
-                                        weights=weights, norm=config.loss_norm,
-                                        stochastic=config.binarizer == "stochastic",
-                                        log=config.loss_log,
-                                        ms_ssim_weight=config.loss_ms_ssim_weight),
-                      donate_argnums=0)
+    step_fn = jax.jit(configured_train_step(config, model, weights), donate_argnums=0)
     eval_fn = jax.jit(functools.partial(eval_step, model=model,
                                         iterations=config.eval_iterations))
     progress = periodic_actions.ReportProgress(num_train_steps=config.num_train_steps,
