@@ -186,6 +186,10 @@ def main(argv=None):
 
         return train_main.run(["rnncomp train", *argv[1:]])
     args = build_parser().parse_args(argv)
+    if args.command in ("compress", "decompress", "eval"):
+        from rnncomp.codec.allocator import retain_freed_memory
+
+        retain_freed_memory()  # before JAX's first computation starts its threads
     try:
         args.func(args)
     except errors.USER_ERRORS as e:

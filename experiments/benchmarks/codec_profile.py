@@ -3,11 +3,12 @@ network, the decoder network, the context model and the range coder (each call t
 completion), after a warm-up that compiles. Quiet machine only:
 
     python experiments/benchmarks/codec_profile.py IMAGE [--model ID] [--iterations 8] \
-        [--repeats 3]
+        [--repeats 3] [--malloc retain|glibc]
 
 Prints medians over --repeats of each part's seconds per compress and per decompress, and the
 floor: the networks' FLOPs (encode runs E + D per iteration, decode D) over a float32 2048^3
-matmul's rate measured in the same run.
+matmul's rate measured in the same run. `--malloc retain` (the default, as in the CLI) keeps
+freed memory in the process (`rnncomp.codec.allocator`); `glibc` leaves glibc's defaults.
 """
 
 import argparse
@@ -25,7 +26,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from experiments.benchmarks.model_costs import macs, matmul_gflops  # noqa: E402
-from rnncomp.codec import bitstream, codec  # noqa: E402
+from rnncomp.codec import allocator, bitstream, codec  # noqa: E402
 from rnncomp.entropy import range_coder  # noqa: E402
 
 PARTS = {"encoder_step": "encoder network", "step": "decoder network",
@@ -58,7 +59,10 @@ def main():
     parser.add_argument("--model", default=codec.zoo.DEFAULT_MODEL)
     parser.add_argument("--iterations", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--malloc", choices=("retain", "glibc"), default="retain")
     args = parser.parse_args()
+    if args.malloc == "retain":
+        allocator.retain_freed_memory()
     image = np.asarray(Image.open(args.image).convert("RGB"))
     rt = codec.from_zoo(args.model)
     fns = rt.functions(bitstream.FORMAT_VERSION)
@@ -86,7 +90,8 @@ def main():
     parts = ["encoder network", "decoder network", "context model", "range coder", "other",
              "total"]
     print(f"{args.image} {image.shape[1]}x{image.shape[0]}, {args.model}, {args.iterations} "
-          f"iterations; float32 matmul {peak:.0f} GFLOP/s; medians of {args.repeats}, seconds")
+          f"iterations, malloc {args.malloc}; float32 matmul {peak:.0f} GFLOP/s; medians of "
+          f"{args.repeats}, seconds")
     print("| | " + " | ".join(parts) + " | network GFLOP | floor s | total / floor |")
     print("|---|" + "---|" * (len(parts) + 3))
     for what, rows in runs.items():

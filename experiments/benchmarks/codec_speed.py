@@ -5,12 +5,16 @@ its first compress compiles (reported as "first encode"), then a second compress
 decompress are timed. Quiet machine only:
 
     python experiments/benchmarks/codec_speed.py IMAGE [IMAGE ...] [--iterations 2 8 16] \
-        [--mosaic 3840x2160 7680x4320 --mosaic-iterations 2 8] [--models ID ...]
+        [--mosaic 3840x2160 7680x4320 --mosaic-iterations 2 8] [--models ID ...] \
+        [--malloc retain glibc]
 
-Rows of several zoo models (default: the zoo's default) alternate per (image, k).
+Rows of several zoo models (default: the zoo's default) and malloc settings alternate per
+(image, k). `retain` (the default) keeps freed memory in the process as the CLI does
+(`rnncomp.codec.allocator`); `glibc` leaves glibc's defaults.
 """
 
 import argparse
+import itertools
 import json
 import os
 import statistics
@@ -27,8 +31,10 @@ import json, resource, sys, time
 import jax
 import numpy as np
 from PIL import Image
-from rnncomp.codec import codec
-path, k, model_id = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+from rnncomp.codec import allocator, codec
+path, k, model_id, malloc = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+if malloc == "retain":
+    allocator.retain_freed_memory()
 image = np.asarray(Image.open(path).convert("RGB"))
 rt = codec.from_zoo(model_id)
 tic = time.perf_counter(); codec.compress(image, rt, k); first = time.perf_counter() - tic
@@ -85,6 +91,7 @@ def main():
     parser.add_argument("--mosaic-iterations", type=int, nargs="+", default=[2, 8])
     parser.add_argument("--models", nargs="+", default=None,
                         help="zoo ids (default: the zoo's default model)")
+    parser.add_argument("--malloc", nargs="+", choices=("retain", "glibc"), default=["retain"])
     args = parser.parse_args()
     from rnncomp.models import zoo
 
@@ -96,25 +103,25 @@ def main():
         path = f"{tmp.name}/mosaic-{width}x{height}.png"
         Image.fromarray(mosaic(args.images, width, height)).save(path)
         jobs.append((path, args.mosaic_iterations))
-    print("| model | image | MP | k | first encode s | encode s | decode s | enc MP/s | dec MP/s "
-          "| entropy model share | bpp | peak RSS MB |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| model | malloc | image | MP | k | first encode s | encode s | decode s | enc MP/s "
+          "| dec MP/s | entropy model share | bpp | peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for path, iterations in jobs:
         image = np.asarray(Image.open(path).convert("RGB"))
         mp = image.shape[0] * image.shape[1] / 1e6
         for k in iterations:
-            for model_id in models:
-                result = subprocess.run([sys.executable, "-c", CHILD, path, str(k), model_id],
-                                        capture_output=True, text=True, check=True,
+            for model_id, malloc in itertools.product(models, args.malloc):
+                result = subprocess.run([sys.executable, "-c", CHILD, path, str(k), model_id,
+                                         malloc], capture_output=True, text=True, check=True,
                                         env={**os.environ, "RNNCOMP_CACHE_DIR": "off"})
                 r = json.loads(result.stdout.strip().splitlines()[-1])
-                print(f"| {model_id} | {path.split('/')[-1]} | {mp:.2f} | {k} | "
+                print(f"| {model_id} | {malloc} | {path.split('/')[-1]} | {mp:.2f} | {k} | "
                       f"{r['first_encode_s']:.2f} | "
                       f"{r['encode_s']:.2f} | {r['decode_s']:.2f} | {mp / r['encode_s']:.3f} | "
                       f"{mp / r['decode_s']:.3f} | {100 * r['entropy_share']:.0f} % | "
                       f"{8 * r['bytes'] / (mp * 1e6):.4f} | {r['peak_rss_mb']:.0f} |")
         for name, (enc, dec) in classical_times(image).items():
-            print(f"| | {path.split('/')[-1]} | {mp:.2f} | {name} | | {enc:.3f} | {dec:.3f} | "
+            print(f"| | | {path.split('/')[-1]} | {mp:.2f} | {name} | | {enc:.3f} | {dec:.3f} | "
                   f"{mp / enc:.1f} | {mp / dec:.1f} | | | |")
 
 
