@@ -1,9 +1,12 @@
-"""The encoder probes in experiments/ reproduce the codec when they change nothing."""
+"""The probes in experiments/ compute what they stand in for: the encoder probe reproduces the
+codec when it changes nothing, the Winograd convolution equals XLA's."""
 
+import jax
 import numpy as np
 from PIL import Image
 
 import rnncomp
+from experiments.benchmarks.winograd import direct_conv, transformed_filter, winograd_conv
 from experiments.flip_unsure_bits import FlippingEncoder
 from rnncomp.codec import bitstream
 from rnncomp.evaluation.metrics import ms_ssim
@@ -20,3 +23,10 @@ def test_flip_probe_without_flips_is_the_codec():
     payload_bits = 8 * sum(len(chunk.payload) for chunk in bitstream.unpack(data).chunks)
     ideal_bits = curve[-1, 0] * image.shape[0] * image.shape[1]
     assert ideal_bits <= payload_bits <= ideal_bits + 2 * 64  # the coder's last words
+
+
+def test_winograd_convolution_equals_xla_convolution():
+    x = jax.random.normal(jax.random.PRNGKey(0), (2, 12, 10, 5))
+    w = jax.random.normal(jax.random.PRNGKey(1), (3, 3, 5, 7))
+    np.testing.assert_allclose(winograd_conv(x, transformed_filter(w)), direct_conv(x, w),
+                               rtol=1e-5, atol=1e-5)
