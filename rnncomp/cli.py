@@ -10,7 +10,7 @@ import time
 import warnings
 from pathlib import Path
 
-from rnncomp import errors
+from rnncomp import allocator, errors
 
 
 def _models(args):
@@ -180,6 +180,10 @@ def build_parser():
 
 
 def main(argv=None):
+    """The command line (`argv`, or the process's own: then it first re-executes itself with
+    glibc's malloc tunables, `rnncomp.allocator`)."""
+    if argv is None:
+        allocator.exec_with_tunables()
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["train"]:  # absl parses the training flags (--config.key=value overrides)
         from rnncomp.training import main as train_main
@@ -187,9 +191,7 @@ def main(argv=None):
         return train_main.run(["rnncomp train", *argv[1:]])
     args = build_parser().parse_args(argv)
     if args.command in ("compress", "decompress", "eval"):
-        from rnncomp.codec.allocator import retain_freed_memory
-
-        retain_freed_memory()  # before JAX's first computation starts its threads
+        allocator.retain_freed_memory()  # before JAX's first computation starts its threads
     try:
         args.func(args)
     except errors.USER_ERRORS as e:

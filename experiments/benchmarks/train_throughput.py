@@ -5,7 +5,10 @@ pipeline's own patches/s (it must outrun the step). Quiet machine only:
 
     python experiments/benchmarks/train_throughput.py --train-dir ../shared/data/train \
         [--configs cpu_gdn cpu_lstm islam2021_gdn toderici2017_lstm] [--repeats 5] \
-        [--iterations K]
+        [--iterations K] [--malloc train|glibc]
+
+`--malloc train` (the default) runs with the glibc tunables that `rnncomp train` sets
+(`rnncomp.allocator`); `glibc` with glibc's defaults.
 
 FLOPs: 2 x the 1-iteration forward's MACs (`model_costs.macs`) x patches x iterations x 3 for
 forward + backward, as in model_costs.py.
@@ -25,6 +28,7 @@ import jax.numpy as jnp
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from experiments.benchmarks.model_costs import macs, matmul_gflops  # noqa: E402
+from rnncomp import allocator  # noqa: E402
 from rnncomp.models import build_model  # noqa: E402
 from rnncomp.training import input_pipeline  # noqa: E402
 from rnncomp.training.losses import iteration_weights  # noqa: E402
@@ -82,11 +86,15 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--iterations", type=int, default=None,
                         help="unrolled iterations for every config (default: each config's)")
+    parser.add_argument("--malloc", choices=("train", "glibc"), default="train")
     args = parser.parse_args()
+    if args.malloc == "train":
+        allocator.exec_with_tunables()
     images = input_pipeline.load_folder(args.train_dir)
     peak = matmul_gflops()
     rows = [measure(name, images, args.repeats, args.iterations) for name in args.configs]
     print(f"jax {jax.__version__}, {jax.devices()[0].device_kind} x {jax.device_count()}, "
+          f"malloc {args.malloc}, "
           f"float32 matmul 2048^3: {peak:.0f} GFLOP/s; input pipeline (one thread): "
           f"{pipeline_patches_per_s(images):.0f} patches/s of 32x32")
     print("| config | width | iterations | batch x crop | compile s | s/step | steps/s | "

@@ -16,14 +16,14 @@ reported on its own. GFLOP/s come from the MACs per 32x32 patch per iteration
 2048^3 matmul measured in the same run in JAX and in torch (the better of the two is "peak").
 torch runs on --threads threads, JAX on XLA's default pool (all cores). Quiet machine only:
 torch's OpenMP threads slow down many times over when another job shares the cores, and the
-paper-width rows take tens of minutes on 2 cores. `--malloc glibc` (the default) leaves glibc's
-malloc settings, what `rnncomp train` runs with; `retain` keeps freed memory in the process for
-both frameworks, as the codec's CLI does (`rnncomp.codec.allocator`), which also changes torch's
-times (its training step was slower with one malloc arena).
+paper-width rows take tens of minutes on 2 cores. `--malloc` sets the process's malloc settings,
+for both frameworks (`rnncomp.allocator`): `train` (the default) the glibc tunables that
+`rnncomp train` runs with, `cli` those and the one arena of the CLI's codec commands (it slows
+torch's training step down), `glibc` glibc's defaults.
 
     pip install -e ".[bench]"
     python experiments/benchmarks/vs_pytorch.py [--widths 1.0 0.25] [--repeats 3] \
-        [--paper-rows all|train|none] [--malloc glibc|retain]
+        [--paper-rows all|train|none] [--malloc train|cli|glibc]
     python experiments/benchmarks/vs_pytorch.py --quick   # tiny shapes, a smoke test
 """
 
@@ -45,7 +45,8 @@ from model_costs import macs, matmul_gflops  # this folder's script, beside this
 from PIL import Image
 from torch import nn
 
-from rnncomp.codec import allocator, codec
+from rnncomp import allocator
+from rnncomp.codec import codec
 from rnncomp.layers.conv import same_padding
 from rnncomp.layers.gdn import BETA_MIN, GAMMA_INIT
 from rnncomp.layers.parametrize import PEDESTAL
@@ -449,12 +450,14 @@ def main():
     parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
     parser.add_argument("--image", default="../shared/data/kodak/kodim01.png",
                         help="a landscape image of at least 768x512")
-    parser.add_argument("--malloc", choices=("glibc", "retain"), default="glibc")
+    parser.add_argument("--malloc", choices=("train", "cli", "glibc"), default="train")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: width 0.125, batch 2, 2 iterations, a 64x64 crop, "
                              "1 repeat (ignores --widths and --repeats)")
     args = parser.parse_args()
-    if args.malloc == "retain":
+    if args.malloc != "glibc":
+        allocator.exec_with_tunables()
+    if args.malloc == "cli":
         allocator.retain_freed_memory()
     sizes = QUICK if args.quick else Sizes(
         widths=tuple(w for w in args.widths
