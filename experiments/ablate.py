@@ -25,6 +25,7 @@ import ml_collections
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # configs import `experiments.configs.default`
 
+from rnncomp import allocator  # noqa: E402
 from rnncomp.evaluation.bd_rate import bd_rate  # noqa: E402
 from rnncomp.training.train import train_and_evaluate  # noqa: E402
 
@@ -53,6 +54,8 @@ def load_config(spec: str, budget: dict) -> tuple[str, ml_collections.ConfigDict
 
 
 def main(argv=None):
+    if argv is None:
+        allocator.exec_with_tunables()  # the malloc settings `rnncomp train` runs with
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("specs", nargs="+", help="NAME=CONFIG[:key=value,...]")
     parser.add_argument("--workdir", required=True)

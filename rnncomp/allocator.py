@@ -9,18 +9,19 @@ with 4 KB pages, so every call page-faults its buffers in again. Measured on the
 - codec (`experiments/benchmarks/codec_profile.py kodim23.png --iterations 8`, compress and
   decompress 4 times): 2.9 M minor page faults and 5.3 s of system time in an 18 s run;
 - training (a 16-iteration step of `cpu_gdn`, batch 32 of 32x32): 180 k faults and 0.4 s of
-  system time per 1.47 s step.
+  system time per 1.4-1.6 s step.
 
-Two remedies, both applied by the CLI:
+The CLI applies one remedy per kind of command, each the one that measured faster:
 
-- `exec_with_tunables()` re-executes the command with glibc's tunables (read only at start)
-  asking for transparent huge pages on malloc's memory (glibc.malloc.hugetlb=1, glibc >= 2.35,
-  where the kernel's THP mode is `madvise` or `always`), no mmaps (mmap_max=0) and no trimming
-  below 2 GB free (trim_threshold): the training step 1.47-1.50 -> 1.21 s (800 faults per step);
-- `retain_freed_memory()` also keeps the codec's buffers in one arena (M_ARENA_MAX = 1 with
-  M_MMAP_MAX = 0 and M_TRIM_THRESHOLD, set with mallopt at run time, before JAX starts its
-  threads): 0.14 M faults and 0.4 s in the codec run above. One arena slows training down
-  (its threads then contend for it), so only the codec commands set it.
+- `retain_freed_memory()`, for compress, decompress and eval: one arena that never maps and
+  never trims (mallopt M_ARENA_MAX = 1, M_MMAP_MAX = 0, M_TRIM_THRESHOLD, at run time, before
+  JAX starts its threads): 0.14 M faults and 0.4 s in the codec run above, compress and
+  decompress about 15 % faster. Training's threads contend for one arena: slower.
+- `exec_with_tunables()`, for train: glibc reads its tunables only at start, so the command
+  re-executes itself with transparent huge pages on malloc's memory (glibc.malloc.hugetlb=1,
+  glibc >= 2.35, where the kernel's THP mode is `madvise` or `always`), no mmaps and no
+  trimming below 2 GB free: 800 faults and 0.14 s per step, the step 2-15 % faster in
+  alternating runs. Huge pages made the codec slower on small images.
 
 Freed memory is then reused, not returned, until the process ends: the peak RSS stays the
 largest the process needed. Elsewhere than glibc on Linux both do nothing.

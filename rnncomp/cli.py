@@ -180,9 +180,9 @@ def build_parser():
 
 
 def main(argv=None):
-    """The command line (`argv`, or the process's own: then it first re-executes itself with
-    glibc's malloc tunables, `rnncomp.allocator`)."""
-    if argv is None:
+    """The command line: `argv`, or the process's own (then `rnncomp train` first re-executes
+    itself with glibc's malloc tunables, `rnncomp.allocator`)."""
+    if argv is None and sys.argv[1:2] == ["train"]:
         allocator.exec_with_tunables()
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["train"]:  # absl parses the training flags (--config.key=value overrides)

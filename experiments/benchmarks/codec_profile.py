@@ -3,13 +3,12 @@ network, the decoder network, the context model and the range coder (each call t
 completion), after a warm-up that compiles. Quiet machine only:
 
     python experiments/benchmarks/codec_profile.py IMAGE [--model ID] [--iterations 8] \
-        [--repeats 3] [--malloc cli|glibc]
+        [--repeats 3] [--malloc retain|glibc]
 
 Prints medians over --repeats of each part's seconds per compress and per decompress, and the
 floor: the networks' FLOPs (encode runs E + D per iteration, decode D) over a float32 2048^3
-matmul's rate measured in the same run. `--malloc cli` (the default) runs with the malloc
-settings of the CLI's codec commands (`rnncomp.allocator`: glibc tunables, then one arena);
-`glibc` with glibc's defaults.
+matmul's rate measured in the same run. `--malloc retain` (the default, as in the CLI) keeps
+freed memory in the process (`rnncomp.allocator`); `glibc` leaves glibc's defaults.
 """
 
 import argparse
@@ -61,10 +60,9 @@ def main():
     parser.add_argument("--model", default=codec.zoo.DEFAULT_MODEL)
     parser.add_argument("--iterations", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--malloc", choices=("cli", "glibc"), default="cli")
+    parser.add_argument("--malloc", choices=("retain", "glibc"), default="retain")
     args = parser.parse_args()
-    if args.malloc == "cli":
-        allocator.exec_with_tunables()
+    if args.malloc == "retain":
         allocator.retain_freed_memory()
     image = np.asarray(Image.open(args.image).convert("RGB"))
     rt = codec.from_zoo(args.model)

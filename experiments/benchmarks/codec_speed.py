@@ -6,11 +6,11 @@ decompress are timed. Quiet machine only:
 
     python experiments/benchmarks/codec_speed.py IMAGE [IMAGE ...] [--iterations 2 8 16] \
         [--mosaic 3840x2160 7680x4320 --mosaic-iterations 2 8] [--models ID ...] \
-        [--malloc cli glibc]
+        [--malloc retain glibc]
 
 Rows of several zoo models (default: the zoo's default) and malloc settings alternate per
-(image, k). `cli` (the default) runs with the malloc settings of the CLI's codec commands
-(`rnncomp.allocator`: glibc tunables, then one arena); `glibc` with glibc's defaults.
+(image, k). `retain` (the default) keeps freed memory in the process as the CLI does
+(`rnncomp.allocator`); `glibc` leaves glibc's defaults.
 """
 
 import argparse
@@ -26,8 +26,6 @@ import time
 import numpy as np
 from PIL import Image
 
-from rnncomp.allocator import TUNABLES
-
 CHILD = """
 import json, resource, sys, time
 import jax
@@ -36,7 +34,7 @@ from PIL import Image
 from rnncomp import allocator
 from rnncomp.codec import codec
 path, k, model_id, malloc = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-if malloc == "cli":
+if malloc == "retain":
     allocator.retain_freed_memory()
 image = np.asarray(Image.open(path).convert("RGB"))
 rt = codec.from_zoo(model_id)
@@ -94,7 +92,7 @@ def main():
     parser.add_argument("--mosaic-iterations", type=int, nargs="+", default=[2, 8])
     parser.add_argument("--models", nargs="+", default=None,
                         help="zoo ids (default: the zoo's default model)")
-    parser.add_argument("--malloc", nargs="+", choices=("cli", "glibc"), default=["cli"])
+    parser.add_argument("--malloc", nargs="+", choices=("retain", "glibc"), default=["retain"])
     args = parser.parse_args()
     from rnncomp.models import zoo
 
@@ -114,12 +112,9 @@ def main():
         mp = image.shape[0] * image.shape[1] / 1e6
         for k in iterations:
             for model_id, malloc in itertools.product(models, args.malloc):
-                env = {n: v for n, v in os.environ.items() if n != "GLIBC_TUNABLES"}
-                if malloc == "cli":
-                    env["GLIBC_TUNABLES"] = ":".join(TUNABLES)
                 result = subprocess.run([sys.executable, "-c", CHILD, path, str(k), model_id,
                                          malloc], capture_output=True, text=True, check=True,
-                                        env={**env, "RNNCOMP_CACHE_DIR": "off"})
+                                        env={**os.environ, "RNNCOMP_CACHE_DIR": "off"})
                 r = json.loads(result.stdout.strip().splitlines()[-1])
                 print(f"| {model_id} | {malloc} | {path.split('/')[-1]} | {mp:.2f} | {k} | "
                       f"{r['first_encode_s']:.2f} | "

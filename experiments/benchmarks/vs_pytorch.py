@@ -18,12 +18,12 @@ torch runs on --threads threads, JAX on XLA's default pool (all cores). Quiet ma
 torch's OpenMP threads slow down many times over when another job shares the cores, and the
 paper-width rows take tens of minutes on 2 cores. `--malloc` sets the process's malloc settings,
 for both frameworks (`rnncomp.allocator`): `train` (the default) the glibc tunables that
-`rnncomp train` runs with, `cli` those and the one arena of the CLI's codec commands (it slows
-torch's training step down), `glibc` glibc's defaults.
+`rnncomp train` runs with, `retain` the one arena of the CLI's codec commands (it slows torch's
+training step down), `glibc` glibc's defaults.
 
     pip install -e ".[bench]"
     python experiments/benchmarks/vs_pytorch.py [--widths 1.0 0.25] [--repeats 3] \
-        [--paper-rows all|train|none] [--malloc train|cli|glibc]
+        [--paper-rows all|train|none] [--malloc train|retain|glibc]
     python experiments/benchmarks/vs_pytorch.py --quick   # tiny shapes, a smoke test
 """
 
@@ -450,14 +450,14 @@ def main():
     parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
     parser.add_argument("--image", default="../shared/data/kodak/kodim01.png",
                         help="a landscape image of at least 768x512")
-    parser.add_argument("--malloc", choices=("train", "cli", "glibc"), default="train")
+    parser.add_argument("--malloc", choices=("train", "retain", "glibc"), default="train")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: width 0.125, batch 2, 2 iterations, a 64x64 crop, "
                              "1 repeat (ignores --widths and --repeats)")
     args = parser.parse_args()
-    if args.malloc != "glibc":
+    if args.malloc == "train":
         allocator.exec_with_tunables()
-    if args.malloc == "cli":
+    if args.malloc == "retain":
         allocator.retain_freed_memory()
     sizes = QUICK if args.quick else Sizes(
         widths=tuple(w for w in args.widths
