@@ -8,8 +8,8 @@ with 4 KB pages, so every call page-faults its buffers in again. Measured on the
 
 - codec (`experiments/benchmarks/codec_profile.py kodim23.png --iterations 8`, compress and
   decompress 4 times): 2.9 M minor page faults and 5.3 s of system time in an 18 s run;
-- training (a 16-iteration step of `cpu_gdn`, batch 32 of 32x32): 180 k faults and 0.4 s of
-  system time per 1.4-1.6 s step.
+- training (`experiments/benchmarks/malloc_step.py`: a 16-iteration step of `cpu_gdn`, batch
+  32 of 32x32): 180 k faults and 0.38 s of system time per 1.34 s step.
 
 The CLI applies one remedy per kind of command, each the one that measured faster:
 
@@ -20,7 +20,7 @@ The CLI applies one remedy per kind of command, each the one that measured faste
 - `exec_with_tunables()`, for train: glibc reads its tunables only at start, so the command
   re-executes itself with transparent huge pages on malloc's memory (glibc.malloc.hugetlb=1,
   glibc >= 2.35, where the kernel's THP mode is `madvise` or `always`), no mmaps and no
-  trimming below 2 GB free: 800 faults and 0.14 s per step, the step 2-15 % faster in
+  trimming below 2 GB free: 800 faults and 0.12 s per step, the step 3-12 % faster in
   alternating runs. Huge pages made the codec slower on small images.
 
 Freed memory is then reused, not returned, until the process ends: the peak RSS stays the
