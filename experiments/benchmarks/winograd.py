@@ -12,12 +12,16 @@ whether it would pay. GFLOP/s count the direct convolution's FLOPs for both.
 """
 
 import argparse
-import statistics
-import time
+import sys
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from experiments.benchmarks.model_costs import timed  # noqa: E402
 
 B_T = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], np.float32)
 G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], np.float32)
@@ -57,16 +61,6 @@ def direct_conv(x, w):
                                         dimension_numbers=("NHWC", "HWIO", "NHWC"))
 
 
-def median_ms(fn, *args, repeats):
-    jax.block_until_ready(fn(*args))
-    times = []
-    for _ in range(repeats):
-        tic = time.perf_counter()
-        jax.block_until_ready(fn(*args))
-        times.append(time.perf_counter() - tic)
-    return 1e3 * statistics.median(times)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=11)
@@ -82,8 +76,8 @@ def main():
         ref = direct(x, k)
         error = float(jnp.max(jnp.abs(winograd(x, u) - ref)) / jnp.max(jnp.abs(ref)))
         gflop = 2 * h * w * 9 * c * f / 1e9
-        t_direct = median_ms(direct, x, k, repeats=args.repeats)
-        t_winograd = median_ms(winograd, x, u, repeats=args.repeats)
+        t_direct = 1e3 * timed(direct, x, k, repeats=args.repeats)
+        t_winograd = 1e3 * timed(winograd, x, u, repeats=args.repeats)
         print(f"| 1x{h}x{w}x{c} -> {f} | {gflop:.2f} | {t_direct:.1f} ms "
               f"({gflop / t_direct * 1e3:.0f}) | {t_winograd:.1f} ms "
               f"({gflop / t_winograd * 1e3:.0f}) | {error:.1e} |")
