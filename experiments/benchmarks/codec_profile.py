@@ -26,7 +26,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from experiments.benchmarks.model_costs import macs, matmul_gflops  # noqa: E402
-from rnncomp import allocator
+from rnncomp import allocator  # noqa: E402
 from rnncomp.codec import bitstream, codec  # noqa: E402
 from rnncomp.entropy import range_coder  # noqa: E402
 

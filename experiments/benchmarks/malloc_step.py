@@ -17,12 +17,9 @@ import jax
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from experiments.configs import cpu_gdn  # noqa: E402
+from experiments.benchmarks.train_throughput import prepared_step  # noqa: E402
 from rnncomp import allocator  # noqa: E402
-from rnncomp.models import build_model  # noqa: E402
 from rnncomp.training import input_pipeline  # noqa: E402
-from rnncomp.training.losses import iteration_weights  # noqa: E402
-from rnncomp.training.train import configured_train_step, create_train_state  # noqa: E402
 
 ITERATIONS, WARM_UP, STEPS = 16, 2, 10
 
@@ -34,16 +31,8 @@ def main():
     args = parser.parse_args()
     if args.malloc == "train":
         allocator.exec_with_tunables()
-    config = cpu_gdn.get_config()
-    config.iterations, config.init_from = ITERATIONS, ""
-    model = build_model(config.model)
-    state = create_train_state(jax.random.PRNGKey(0), config, model)
-    step = jax.jit(configured_train_step(config, model, iteration_weights(ITERATIONS)),
-                   donate_argnums=0)
     images = input_pipeline.load_folder(args.train_dir)
-    batches = [input_pipeline.random_crops(images, 0, i, config.batch_size,
-                                           config.data.crop_size)
-               for i in range(WARM_UP + STEPS)]
+    _, _, state, step, batches = prepared_step("cpu_gdn", images, WARM_UP + STEPS, ITERATIONS)
     rng = jax.random.PRNGKey(1)
     for batch in batches[:WARM_UP]:
         state, metrics = step(state, batch, rng)

@@ -39,7 +39,9 @@ def forward_gmac_per_patch(model, params, crop: int) -> float:
     return macs(functools.partial(model, iterations=1), params, jnp.zeros((1, crop, crop, 3))) / 1e9
 
 
-def measure(name: str, images, repeats: int, iterations: int | None = None) -> dict:
+def prepared_step(name: str, images, count: int, iterations: int | None = None):
+    """Config `name`'s jitted training step (donated state), its initial state and `count`
+    batches of its crops of `images`: (config, model, state, step, batches)."""
     config = importlib.import_module(f"experiments.configs.{name}").get_config()
     config.iterations = iterations or config.iterations
     config.init_from = ""  # the speed does not depend on the starting weights
@@ -50,7 +52,12 @@ def measure(name: str, images, repeats: int, iterations: int | None = None) -> d
                                          iteration_weights(config.iterations, weights)),
                    donate_argnums=0)
     batches = [input_pipeline.random_crops(images, 0, i, config.batch_size,
-                                           config.data.crop_size) for i in range(repeats + 1)]
+                                           config.data.crop_size) for i in range(count)]
+    return config, model, state, step, batches
+
+
+def measure(name: str, images, repeats: int, iterations: int | None = None) -> dict:
+    config, model, state, step, batches = prepared_step(name, images, repeats + 1, iterations)
     rng = jax.random.PRNGKey(1)
     tic = time.perf_counter()
     state, metrics = step(state, batches[0], rng)
