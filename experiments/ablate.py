@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))  # configs import `experiments.configs.default`
 
 from rnncomp import allocator  # noqa: E402
 from rnncomp.evaluation.bd_rate import bd_rate  # noqa: E402
-from rnncomp.training.train import train_and_evaluate  # noqa: E402
+from rnncomp.training.train import train_and_evaluate, use_cpu_cores_as_devices  # noqa: E402
 
 
 def load_config(spec: str, budget: dict) -> tuple[str, ml_collections.ConfigDict]:
@@ -56,6 +56,7 @@ def load_config(spec: str, budget: dict) -> tuple[str, ml_collections.ConfigDict
 def main(argv=None):
     if argv is None:
         allocator.exec_with_tunables()  # the malloc settings `rnncomp train` runs with
+        use_cpu_cores_as_devices()  # and its CPU devices
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("specs", nargs="+", help="NAME=CONFIG[:key=value,...]")
     parser.add_argument("--workdir", required=True)

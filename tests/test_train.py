@@ -150,6 +150,66 @@ def test_sharded_step_equals_single_device_step():
     assert "OK" in out.stdout
 
 
+def test_training_on_two_cpu_devices_matches_one(folders, tmp_path):
+    """The loop with the batch split over two CPU devices (checkpoints, resume, sharded
+    validation) ends where the single-device loop ends; an odd batch runs on one of them."""
+    script = textwrap.dedent(f"""
+        import os, sys
+        os.environ["JAX_NUM_CPU_DEVICES"] = "2"
+        sys.path.insert(0, {str(ROOT)!r})
+        import jax
+        from tests.test_train import config_for
+        from pathlib import Path
+        from rnncomp.training.train import train_and_evaluate
+        assert jax.device_count() == 2
+        folders, workdir = Path(sys.argv[1]), Path(sys.argv[2])
+        train_and_evaluate(config_for(folders), workdir / "two")
+        state = train_and_evaluate(config_for(folders, num_train_steps=6), workdir / "two")
+        assert len(state.params["encoder"]["rnn1"]["input_conv"]["kernel"].devices()) == 2
+        state = train_and_evaluate(config_for(folders, batch_size=3, num_train_steps=2),
+                                   workdir / "odd")
+        assert len(state.params["encoder"]["rnn1"]["input_conv"]["kernel"].devices()) == 1
+        print("OK")
+    """)
+    out = subprocess.run([sys.executable, "-c", script, str(folders), str(tmp_path)],
+                         capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "OK" in out.stdout
+    import jax
+
+    train_and_evaluate(config_for(folders), tmp_path / "one")
+    train_and_evaluate(config_for(folders, num_train_steps=6), tmp_path / "one")
+    _, one = restore_params(tmp_path / "one")
+    _, two = restore_params(tmp_path / "two")
+    assert int(two.step) == 6
+    for a, b in zip(jax.tree_util.tree_leaves(one.params),
+                    jax.tree_util.tree_leaves(two.params), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    read = lambda run: [json.loads(line) for line in
+                        (tmp_path / run / "eval.jsonl").read_text().splitlines()]
+    for a, b in zip(read("one"), read("two"), strict=True):
+        np.testing.assert_allclose(a["ms_ssim"], b["ms_ssim"], atol=1e-4)
+
+
+def test_cpu_cores_become_devices_unless_chosen():
+    script = textwrap.dedent(f"""
+        import os, sys
+        sys.path.insert(0, {str(ROOT)!r})
+        import jax
+        from rnncomp.training.train import use_cpu_cores_as_devices
+        print(use_cpu_cores_as_devices(), jax.device_count(), len(os.sched_getaffinity(0)))
+    """)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("JAX_NUM_CPU_DEVICES", "XLA_FLAGS")}
+    run = lambda extra: subprocess.run(
+        [sys.executable, "-c", script], env={**env, "JAX_PLATFORMS": "cpu", **extra},
+        capture_output=True, text=True, timeout=120, check=True).stdout.split()
+    returned, devices, cores = map(int, run({}))
+    assert devices == (cores if cores > 1 else 1) and returned == (cores if cores > 1 else 0)
+    assert run({"XLA_FLAGS": "--xla_force_host_platform_device_count=3"})[:2] == ["0", "3"]
+    assert run({"JAX_NUM_CPU_DEVICES": "1"})[:2] == ["0", "1"]
+
+
 def test_init_from_zoo_and_npz_files(tmp_path):
     import jax
 

@@ -5,10 +5,12 @@ pipeline's own patches/s (it must outrun the step). Quiet machine only:
 
     python experiments/benchmarks/train_throughput.py --train-dir ../shared/data/train \
         [--configs cpu_gdn cpu_lstm islam2021_gdn toderici2017_lstm] [--repeats 5] \
-        [--iterations K] [--malloc train|glibc]
+        [--iterations K] [--malloc train|glibc] [--cpu-devices cores|one]
 
 `--malloc train` (the default) runs with the glibc tunables that `rnncomp train` sets
-(`rnncomp.allocator`); `glibc` with glibc's defaults.
+(`rnncomp.allocator`); `glibc` with glibc's defaults. `--cpu-devices cores` (the default) splits
+the batch over one CPU device per core as `rnncomp train` does
+(`rnncomp.training.train.use_cpu_cores_as_devices`); `one` runs it on a single CPU device.
 
 FLOPs: 2 x the 1-iteration forward's MACs (`model_costs.macs`) x patches x iterations x 3 for
 forward + backward, as in model_costs.py.
@@ -32,7 +34,12 @@ from rnncomp import allocator  # noqa: E402
 from rnncomp.models import build_model  # noqa: E402
 from rnncomp.training import input_pipeline  # noqa: E402
 from rnncomp.training.losses import iteration_weights  # noqa: E402
-from rnncomp.training.train import configured_train_step, create_train_state  # noqa: E402
+from rnncomp.training.train import (  # noqa: E402
+    configured_train_step,
+    create_train_state,
+    mesh_shardings,
+    use_cpu_cores_as_devices,
+)
 
 
 def forward_gmac_per_patch(model, params, crop: int) -> float:
@@ -41,7 +48,8 @@ def forward_gmac_per_patch(model, params, crop: int) -> float:
 
 def prepared_step(name: str, images, count: int, iterations: int | None = None):
     """Config `name`'s jitted training step (donated state), its initial state and `count`
-    batches of its crops of `images`: (config, model, state, step, batches)."""
+    batches of its crops of `images`, placed on the devices as `train_and_evaluate` places
+    them: (config, model, state, step, batches)."""
     config = importlib.import_module(f"experiments.configs.{name}").get_config()
     config.iterations = iterations or config.iterations
     config.init_from = ""  # the speed does not depend on the starting weights
@@ -51,9 +59,11 @@ def prepared_step(name: str, images, count: int, iterations: int | None = None):
     step = jax.jit(configured_train_step(config, model,
                                          iteration_weights(config.iterations, weights)),
                    donate_argnums=0)
-    batches = [input_pipeline.random_crops(images, 0, i, config.batch_size,
-                                           config.data.crop_size) for i in range(count)]
-    return config, model, state, step, batches
+    data, replicated = mesh_shardings(config.batch_size)
+    batches = [jax.device_put(input_pipeline.random_crops(images, 0, i, config.batch_size,
+                                                          config.data.crop_size), data)
+               for i in range(count)]
+    return config, model, jax.device_put(state, replicated), step, batches
 
 
 def measure(name: str, images, repeats: int, iterations: int | None = None) -> dict:
@@ -94,14 +104,19 @@ def main():
     parser.add_argument("--iterations", type=int, default=None,
                         help="unrolled iterations for every config (default: each config's)")
     parser.add_argument("--malloc", choices=("train", "glibc"), default="train")
+    parser.add_argument("--cpu-devices", choices=("cores", "one"), default="cores")
     args = parser.parse_args()
     if args.malloc == "train":
         allocator.exec_with_tunables()
+    if args.cpu_devices == "cores":
+        use_cpu_cores_as_devices()
+    else:
+        jax.config.update("jax_num_cpu_devices", 1)
     images = input_pipeline.load_folder(args.train_dir)
     peak = matmul_gflops()
     rows = [measure(name, images, args.repeats, args.iterations) for name in args.configs]
     print(f"jax {jax.__version__}, {jax.devices()[0].device_kind} x {jax.device_count()}, "
-          f"malloc {args.malloc}, "
+          f"malloc {args.malloc}, CPU devices {args.cpu_devices}, "
           f"float32 matmul 2048^3: {peak:.0f} GFLOP/s; input pipeline (one thread): "
           f"{pipeline_patches_per_s(images):.0f} patches/s of 32x32")
     print("| config | width | iterations | batch x crop | compile s | s/step | steps/s | "

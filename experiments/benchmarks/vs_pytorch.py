@@ -19,11 +19,13 @@ torch's OpenMP threads slow down many times over when another job shares the cor
 paper-width rows take tens of minutes on 2 cores. `--malloc` sets the process's malloc settings,
 for both frameworks (`rnncomp.allocator`): `train` (the default) the glibc tunables that
 `rnncomp train` runs with, `retain` the one arena of the CLI's codec commands (it slows torch's
-training step down), `glibc` glibc's defaults.
+training step down), `glibc` glibc's defaults. `--cpu-devices cores` (the default) splits our
+training step's batch over one CPU device per core, as `rnncomp train` does; the other rows run
+on one device.
 
     pip install -e ".[bench]"
     python experiments/benchmarks/vs_pytorch.py [--widths 1.0 0.25] [--repeats 3] \
-        [--paper-rows all|train|none] [--malloc train|retain|glibc]
+        [--paper-rows all|train|none] [--malloc train|retain|glibc] [--cpu-devices cores|one]
     python experiments/benchmarks/vs_pytorch.py --quick   # tiny shapes, a smoke test
 """
 
@@ -58,7 +60,12 @@ from rnncomp.models.toderici2017 import (
     scaled,
 )
 from rnncomp.training.losses import iteration_weights
-from rnncomp.training.train import TrainState, train_step
+from rnncomp.training.train import (
+    TrainState,
+    mesh_shardings,
+    train_step,
+    use_cpu_cores_as_devices,
+)
 
 BITS = 32
 LEARNING_RATE = 5e-4
@@ -366,6 +373,8 @@ def train_row(model, name, width, params, gmac, sizes: Sizes) -> Row:
                        tx=tx)
     step = functools.partial(train_step, model=model, iterations=k,
                              weights=iteration_weights(k), norm=1)
+    data, replicated = mesh_shardings(n)  # placed as `rnncomp train` places them
+    state, batch = jax.device_put(state, replicated), jax.device_put(batch, data)
     tic = time.perf_counter()
     step = jax.jit(step, donate_argnums=0).lower(state, batch, rng).compile()
     compile_s = time.perf_counter() - tic
@@ -451,6 +460,9 @@ def main():
     parser.add_argument("--image", default="../shared/data/kodak/kodim01.png",
                         help="a landscape image of at least 768x512")
     parser.add_argument("--malloc", choices=("train", "retain", "glibc"), default="train")
+    parser.add_argument("--cpu-devices", choices=("cores", "one"), default="cores",
+                        help="our training step's batch split over one CPU device per core, "
+                             "as `rnncomp train` does, or on one device")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: width 0.125, batch 2, 2 iterations, a 64x64 crop, "
                              "1 repeat (ignores --widths and --repeats)")
@@ -459,6 +471,10 @@ def main():
         allocator.exec_with_tunables()
     if args.malloc == "retain":
         allocator.retain_freed_memory()
+    if args.cpu_devices == "cores":
+        use_cpu_cores_as_devices()
+    else:
+        jax.config.update("jax_num_cpu_devices", 1)
     sizes = QUICK if args.quick else Sizes(
         widths=tuple(w for w in args.widths
                      if not (args.paper_rows == "none" and w == PAPER_WIDTH)),
@@ -478,7 +494,9 @@ def main():
            f"torch {torch.__version__} ({torch.get_num_threads()} threads), "
            f"{os.cpu_count()} cores. float32 matmul 2048^3: jax {jax_peak:.0f} GFLOP/s, "
            f"torch {torch_peak:.0f} GFLOP/s; peak = {peak:.0f} GFLOP/s. "
-           f"Model {args.model}; malloc {args.malloc}; medians of {sizes.repeats}.", ""]
+           f"Model {args.model}; malloc {args.malloc}; our training step on "
+           f"{len(mesh_shardings(sizes.batch)[0].mesh.devices)} CPU device(s); "
+           f"medians of {sizes.repeats}.", ""]
     out += check_param_counts(sizes.widths) + [""]
 
     rows = []

@@ -25,8 +25,9 @@ flags.mark_flags_as_required(["config", "workdir"])
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-    from rnncomp.training.train import train_and_evaluate
+    from rnncomp.training.train import train_and_evaluate, use_cpu_cores_as_devices
 
+    use_cpu_cores_as_devices()
     if os.environ.get("RNNCOMP_DISTRIBUTED"):
         import jax
 
