@@ -56,7 +56,6 @@ def load_config(spec: str, budget: dict) -> tuple[str, ml_collections.ConfigDict
 def main(argv=None):
     if argv is None:
         allocator.exec_with_tunables()  # the malloc settings `rnncomp train` runs with
-        use_cpu_cores_as_devices()  # and its CPU devices
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("specs", nargs="+", help="NAME=CONFIG[:key=value,...]")
     parser.add_argument("--workdir", required=True)
@@ -70,9 +69,11 @@ def main(argv=None):
     budget = ({"max_train_minutes": args.minutes} if args.minutes else
               {"num_train_steps": args.steps})
     budget["eval_every_steps"] = 10**9  # evaluate once, at the end
+    runs = [load_config(spec, budget) for spec in args.specs]
+    if argv is None and all(config.cpu_data_parallel for _, config in runs):
+        use_cpu_cores_as_devices()  # as `rnncomp train` would for each of them
     rows = []
-    for spec in args.specs:
-        name, config = load_config(spec, budget)
+    for name, config in runs:
         with config.unlocked():
             if args.val_dir:
                 config.data.val_dir = args.val_dir

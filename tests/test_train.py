@@ -152,7 +152,8 @@ def test_sharded_step_equals_single_device_step():
 
 def test_training_on_two_cpu_devices_matches_one(folders, tmp_path):
     """The loop with the batch split over two CPU devices (checkpoints, resume, sharded
-    validation) ends where the single-device loop ends; an odd batch runs on one of them."""
+    validation) ends where the single-device loop ends; an odd batch, or a config without
+    `cpu_data_parallel`, runs on one of them."""
     script = textwrap.dedent(f"""
         import os, sys
         os.environ["JAX_NUM_CPU_DEVICES"] = "2"
@@ -163,12 +164,18 @@ def test_training_on_two_cpu_devices_matches_one(folders, tmp_path):
         from rnncomp.training.train import train_and_evaluate
         assert jax.device_count() == 2
         folders, workdir = Path(sys.argv[1]), Path(sys.argv[2])
-        train_and_evaluate(config_for(folders), workdir / "two")
-        state = train_and_evaluate(config_for(folders, num_train_steps=6), workdir / "two")
-        assert len(state.params["encoder"]["rnn1"]["input_conv"]["kernel"].devices()) == 2
-        state = train_and_evaluate(config_for(folders, batch_size=3, num_train_steps=2),
+        split = dict(cpu_data_parallel=True)
+        devices = lambda state: len(state.params["encoder"]["rnn1"]["input_conv"]["kernel"]
+                                    .devices())
+        train_and_evaluate(config_for(folders, **split), workdir / "two")
+        state = train_and_evaluate(config_for(folders, num_train_steps=6, **split),
+                                   workdir / "two")
+        assert devices(state) == 2
+        state = train_and_evaluate(config_for(folders, batch_size=3, num_train_steps=2, **split),
                                    workdir / "odd")
-        assert len(state.params["encoder"]["rnn1"]["input_conv"]["kernel"].devices()) == 1
+        assert devices(state) == 1
+        state = train_and_evaluate(config_for(folders, num_train_steps=2), workdir / "unsplit")
+        assert devices(state) == 1
         print("OK")
     """)
     out = subprocess.run([sys.executable, "-c", script, str(folders), str(tmp_path)],

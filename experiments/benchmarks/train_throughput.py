@@ -8,9 +8,10 @@ pipeline's own patches/s (it must outrun the step). Quiet machine only:
         [--iterations K] [--malloc train|glibc] [--cpu-devices cores|one]
 
 `--malloc train` (the default) runs with the glibc tunables that `rnncomp train` sets
-(`rnncomp.allocator`); `glibc` with glibc's defaults. `--cpu-devices cores` (the default) splits
-the batch over one CPU device per core as `rnncomp train` does
-(`rnncomp.training.train.use_cpu_cores_as_devices`); `one` runs it on a single CPU device.
+(`rnncomp.allocator`); `glibc` with glibc's defaults. `--cpu-devices cores` (the default) makes one
+CPU device per core as `rnncomp train` does (`rnncomp.training.train.use_cpu_cores_as_devices`),
+and a config with `cpu_data_parallel` splits its batch over them; `one` runs every config on a
+single CPU device.
 
 FLOPs: 2 x the 1-iteration forward's MACs (`model_costs.macs`) x patches x iterations x 3 for
 forward + backward, as in model_costs.py.
@@ -59,7 +60,7 @@ def prepared_step(name: str, images, count: int, iterations: int | None = None):
     step = jax.jit(configured_train_step(config, model,
                                          iteration_weights(config.iterations, weights)),
                    donate_argnums=0)
-    data, replicated = mesh_shardings(config.batch_size)
+    data, replicated = mesh_shardings(config.batch_size, config.cpu_data_parallel)
     batches = [jax.device_put(input_pipeline.random_crops(images, 0, i, config.batch_size,
                                                           config.data.crop_size), data)
                for i in range(count)]

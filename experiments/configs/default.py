@@ -37,6 +37,10 @@ def get_config():
     config.iterations = 16  # unrolled in training
     config.eval_iterations = 16
     config.batch_size = 32
+    # Without accelerators: split the batch over the CPU cores, one JAX device each
+    # (train.use_cpu_cores_as_devices); faster for batch 32 of 32x32, slower for batch 8 of 64x64
+    # on the 2-core machine (README, "Performance against a PyTorch reference").
+    config.cpu_data_parallel = False
     config.binarizer = "stochastic"  # in training: "stochastic" (the papers) | "sign"
     config.loss_norm = 1  # 1: L1 residual loss (the papers); 2: squared error
     config.loss_log = False  # True: Σ_t w_t log mean|r_t|^p (equal weight per relative gain)

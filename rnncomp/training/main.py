@@ -27,7 +27,8 @@ def main(argv):
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
     from rnncomp.training.train import train_and_evaluate, use_cpu_cores_as_devices
 
-    use_cpu_cores_as_devices()
+    if FLAGS.config.cpu_data_parallel:
+        use_cpu_cores_as_devices()
     if os.environ.get("RNNCOMP_DISTRIBUTED"):
         import jax
 

@@ -158,12 +158,13 @@ def evaluate(eval_fn, params, images, sharding=None) -> dict[str, list[float]]:
 
 def use_cpu_cores_as_devices() -> int:
     """Make each CPU core an XLA host device (`jax_num_cpu_devices`), so that on a machine
-    without accelerators the batch is split over the cores as over GPUs: each device runs its
-    share of every layer on its own thread, which keeps both cores busier through the small
-    ops of a 32x32-crop step than one device's threads do (README, "Performance against a
-    PyTorch reference"). Call before JAX's first computation; a choice already made in
-    JAX_NUM_CPU_DEVICES or XLA_FLAGS (--xla_force_host_platform_device_count) stands.
-    Returns the device count set, 0 where it set none."""
+    without accelerators a config with `cpu_data_parallel` (for which `rnncomp train` calls
+    this) splits its batch over the cores as over GPUs: each device runs its share of every
+    layer on its own thread, which keeps both cores busier through the small ops of a
+    32x32-crop step than one device's threads do (README, "Performance against a PyTorch
+    reference"). Call before JAX's first computation; a choice already made in
+    JAX_NUM_CPU_DEVICES or XLA_FLAGS (--xla_force_host_platform_device_count) stands. Returns
+    the device count set, 0 where it set none."""
     if "JAX_NUM_CPU_DEVICES" in os.environ or \
             "xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", ""):
         return 0
@@ -174,13 +175,15 @@ def use_cpu_cores_as_devices() -> int:
     return cores
 
 
-def mesh_shardings(batch_size: int):
+def mesh_shardings(batch_size: int, cpu_data_parallel: bool = True):
     """(batch split over the devices, replicated). One process with CPU devices uses the most of
-    them that divide the batch (a config's batch need not suit the core count); accelerators and
-    multi-host runs use every device and need a batch divisible by their count."""
+    them that divide the batch (a config's batch need not suit the core count), or only the
+    first without `cpu_data_parallel`; accelerators and multi-host runs use every device and
+    need a batch divisible by their count."""
     devices = jax.devices()
     if devices[0].platform == "cpu" and jax.process_count() == 1:
-        devices = devices[:max(n for n in range(1, len(devices) + 1) if batch_size % n == 0)]
+        usable = len(devices) if cpu_data_parallel else 1
+        devices = devices[:max(n for n in range(1, usable + 1) if batch_size % n == 0)]
     elif batch_size % len(devices):
         raise ValueError(f"batch_size {batch_size} is not divisible by the "
                          f"{len(devices)} devices")
@@ -249,7 +252,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
         raise ValueError(f"loss_ms_ssim_weight must be in [0, 1], got {config.loss_ms_ssim_weight}")
     model = build_model(config.model)
     weights = iteration_weights(config.iterations, config.loss_weights or None)
-    data_sharding, replicated = mesh_shardings(config.batch_size)
+    data_sharding, replicated = mesh_shardings(config.batch_size, config.cpu_data_parallel)
     train_images, val_images = input_pipeline.create_datasets(config)
     devices = len(data_sharding.mesh.devices)
     val_sharding = data_sharding if val_images is not None and len(val_images) % devices == 0 \
