@@ -30,3 +30,22 @@ def test_winograd_convolution_equals_xla_convolution():
     w = jax.random.normal(jax.random.PRNGKey(1), (3, 3, 5, 7))
     np.testing.assert_allclose(winograd_conv(x, transformed_filter(w)), direct_conv(x, w),
                                rtol=1e-5, atol=1e-5)
+
+
+def test_learning_curves_plot(tmp_path):
+    import json
+
+    from experiments import plot_learning_curves
+
+    runs = []
+    for name, seconds in (("a", 0.0), ("b", 1800.0)):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("\n".join(json.dumps({"step": s, "train_seconds": seconds + s,
+                                              "ms_ssim": [0.7 + 0.01 * i for i in range(16)],
+                                              "psnr": [20.0 + i for i in range(16)]})
+                                  for s in (100, 200)))
+        runs.append(f"{name}={path}@0.5")
+    out = tmp_path / "curves.png"
+    plot_learning_curves.main([str(out), *runs])
+    with Image.open(out) as image:
+        assert image.format == "PNG" and image.size == (1560, 540)
