@@ -191,13 +191,18 @@ def test_compile_cache_stores_programs_or_quietly_stays_off(tmp_path):
     assert any(name.endswith("-cache") for name in os.listdir(tmp_path / "cache"))
 
 
-def test_codec_path_does_not_import_tensorflow(tmp_path):
+def test_codec_path_does_not_import_tensorflow_or_matplotlib(tmp_path):
+    """What `rnncomp compress` imports (its parser, the codec, the quality metrics) leaves out
+    the training and plotting libraries, which would add seconds to every command's start."""
     import subprocess
     import sys
 
     script = ("import sys, numpy as np, rnncomp, rnncomp.cli\n"
+              "rnncomp.cli.build_parser()\n"
               "from rnncomp.codec import codec\n"
-              "assert 'tensorflow' not in sys.modules, 'tensorflow imported'\n")
+              "from rnncomp.evaluation import metrics\n"
+              "for name in ('tensorflow', 'matplotlib'):\n"
+              "    assert name not in sys.modules, name + ' imported'\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-500:]
 

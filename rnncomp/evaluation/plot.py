@@ -18,11 +18,10 @@ import csv
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from matplotlib import colormaps
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 METRICS = (("psnr-rgb", "PSNR RGB [dB]"), ("ms-ssim-rgb", "MS-SSIM RGB"))
 
@@ -53,6 +52,10 @@ def plot_rd(
     With `ms_ssim_db`, MS-SSIM is shown as -10 log10(1 - MS-SSIM), which spreads out the
     high-quality end. Returns the written paths.
     """
+    # imported here: matplotlib takes longer to import than the codec commands take to start
+    from matplotlib import colormaps
+    from matplotlib.figure import Figure
+
     overlays = [curve for path in references for curve in read_reference_csv(path)]
     fig = Figure(figsize=(12, 4.8))
     axes = fig.subplots(1, 2)
@@ -80,7 +83,8 @@ def plot_rd(
     return paths
 
 
-def _draw(ax: Axes, curve: Mapping[str, Any], metric: str, ms_ssim_db: bool, **style: Any) -> None:
+def _draw(ax: "Axes", curve: Mapping[str, Any], metric: str, ms_ssim_db: bool,
+          **style: Any) -> None:
     values = curve["results"]
     if metric not in values:
         return
