@@ -83,3 +83,19 @@ def test_checkerboard_sees_coded_neighbours():
                                                c, known[-1], 1))[0, 1, 2, 24:] for c in (a, b)]
         assert target[-1][1, 2, 24:].all()
         assert np.allclose(p[0], p[1]) != checkerboard
+
+
+def test_train_context_rejects_a_bad_out_before_collecting_codes(tmp_path, capsys):
+    from rnncomp.entropy.train_context import main
+
+    missing = tmp_path / "absent" / "ctx.npz"
+    existing = tmp_path / "ctx.npz"
+    existing.write_bytes(b"keep")
+    for out in (missing, existing):
+        with pytest.raises(SystemExit) as exit_info:  # exits before zoo.load and the folders
+            main(["--model", "not-a-model", "--train-dir", str(tmp_path / "none"),
+                  "--val-dir", str(tmp_path / "none"), "--out", str(out)])
+        assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "no such folder for --out" in err and "exists (use --force" in err
+    assert existing.read_bytes() == b"keep"

@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import time
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -126,6 +127,11 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--force", action="store_true")
     args = parser.parse_args(argv)
+    out = Path(args.out)
+    if not out.parent.is_dir():  # checked before the minutes of work that precede the write
+        parser.error(f"no such folder for --out: {out.parent}")
+    if out.exists() and not args.force:
+        parser.error(f"{out} exists (use --force to overwrite)")
 
     model, params = zoo.load(args.model)
     tic = time.time()
