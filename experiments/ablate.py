@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import ml_collections
+from absl import logging
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # configs import `experiments.configs.default`
@@ -65,6 +66,7 @@ def main(argv=None):
     parser.add_argument("--val-dir", default=None, help="validation folder (default: config's)")
     parser.add_argument("--val-images", type=int, default=None)
     args = parser.parse_args(argv)
+    logging.set_verbosity(logging.INFO)  # clu's progress (steps/s, ETA) and metrics on stderr
 
     budget = ({"max_train_minutes": args.minutes} if args.minutes else
               {"num_train_steps": args.steps})

@@ -12,7 +12,7 @@ from rnncomp.layers import (
     depth_to_space,
     space_to_depth,
 )
-from rnncomp.layers.conv import conv_sum, same_padding
+from rnncomp.layers.conv import conv_sum, operand_dtype, same_padding
 
 
 def numpy_conv(x, w, stride):
@@ -147,3 +147,27 @@ def test_conv_sum_value_and_gradients_match_lax(geometry, size):
     for g, r in zip(jax.grad(ours, argnums=(0, 1, 2, 3))(*args),
                     jax.grad(reference, argnums=(0, 1, 2, 3))(*args), strict=True):
         np.testing.assert_allclose(g, r, rtol=1e-4, atol=1e-4)
+
+
+def test_operand_dtype_rounds_the_operands_and_keeps_float32():
+    """Under operand_dtype(bfloat16) a Conv computes the float64 convolution of its bf16-rounded
+    input and kernel (to bf16's output rounding), returns float32, and its float32 gradients
+    stay within bf16 precision of the float32 ones."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(2, 8, 10, 5)).astype(np.float32)
+    conv = Conv(6, 3, 2)
+    params = conv.init(jax.random.PRNGKey(0), x)
+    w = params["params"]["kernel"]
+    rounded = lambda a: np.asarray(jnp.asarray(a, jnp.bfloat16), np.float64)
+    with operand_dtype(jnp.bfloat16):
+        y = conv.apply(params, x)
+        grad = jax.grad(lambda p: jnp.sum(conv.apply(p, x) ** 2))(params)["params"]["kernel"]
+    assert y.dtype == jnp.float32 and grad.dtype == jnp.float32
+    reference = numpy_conv(rounded(x), rounded(w), 2)
+    np.testing.assert_allclose(y, reference, rtol=1e-2, atol=1e-2)
+    assert np.abs(np.asarray(y, np.float64) - reference).max() > 0  # bf16 output rounding happened
+    full = jax.grad(lambda p: jnp.sum(conv.apply(p, x) ** 2))(params)["params"]["kernel"]
+    assert 0 < np.linalg.norm(grad - full) / np.linalg.norm(full) < 2e-2
+    np.testing.assert_allclose(conv.apply(params, x),  # float32 again outside the context
+                               numpy_conv(x.astype(np.float64), np.asarray(w, np.float64), 2),
+                               atol=1e-5)

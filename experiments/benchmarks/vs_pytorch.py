@@ -23,13 +23,22 @@ training step down), `glibc` glibc's defaults. `--cpu-devices cores` (the defaul
 training step's batch over one CPU device per core, as `rnncomp train` does; the other rows run
 on one device.
 
+On a GPU (`--device cuda`), both frameworks run there and the timings synchronise with it;
+`--precision float32` is true float32 on both sides (no TF32: JAX's matmul precision "float32",
+torch's TF32 switches off), `bfloat16` rounds the convolutions' operands to bfloat16 with float32
+results in ours (`rnncomp.layers.conv.operand_dtype`) and runs torch under
+`torch.autocast(dtype=torch.bfloat16)`; the matmul peak is then measured in that precision too.
+
     pip install -e ".[bench]"
     python experiments/benchmarks/vs_pytorch.py [--widths 1.0 0.25] [--repeats 3] \
         [--paper-rows all|train|none] [--malloc train|retain|glibc] [--cpu-devices cores|one]
     python experiments/benchmarks/vs_pytorch.py --quick   # tiny shapes, a smoke test
+    python experiments/benchmarks/vs_pytorch.py --device cuda --precision bfloat16 \
+        --image-iterations 16
 """
 
 import argparse
+import contextlib
 import dataclasses
 import functools
 import os
@@ -49,6 +58,7 @@ from torch import nn
 
 from rnncomp import allocator
 from rnncomp.codec import codec
+from rnncomp.layers import conv
 from rnncomp.layers.conv import same_padding
 from rnncomp.layers.gdn import BETA_MIN, GAMMA_INIT
 from rnncomp.layers.parametrize import PEDESTAL
@@ -70,6 +80,25 @@ from rnncomp.training.train import (
 BITS = 32
 LEARNING_RATE = 5e-4
 PAPER_WIDTH = 1.0
+DEVICE = torch.device("cpu")  # --device
+PRECISION = "float32"  # --precision
+
+
+def torch_precision():
+    """The --precision context of a torch computation."""
+    if PRECISION == "bfloat16":
+        return torch.autocast(DEVICE.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def jax_precision():
+    """The --precision context in which our functions are traced."""
+    return conv.operand_dtype(jnp.bfloat16 if PRECISION == "bfloat16" else None)
+
+
+def sync():
+    if DEVICE.type == "cuda":
+        torch.cuda.synchronize()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -276,12 +305,12 @@ def torch_codec(name: str, width: float, params=None) -> TorchCodec:
             value = torch.from_numpy(np.array(value))
             state[key] = value.permute(3, 2, 0, 1) if value.ndim == 4 else value  # HWIO → OIHW
         net.load_state_dict(state)
-    return net.to(memory_format=torch.channels_last)
+    return net.to(DEVICE, memory_format=torch.channels_last)
 
 
 def to_torch(x) -> torch.Tensor:
-    """NHWC array → NCHW tensor in channels-last memory (the same bytes)."""
-    return torch.from_numpy(np.array(x)).permute(0, 3, 1, 2)
+    """NHWC array → NCHW tensor in channels-last memory (the same bytes), on --device."""
+    return torch.from_numpy(np.array(x)).permute(0, 3, 1, 2).to(DEVICE)
 
 
 # ---- Checks that the two are the same network ----------------------------------------------
@@ -305,7 +334,7 @@ def check_outputs(model, name: str, width: float, params) -> str:
     net = torch_codec(name, width, params)
     with torch.inference_mode():
         torch_bits = net.encode(to_torch(x), 2)
-        theirs = net.decode(torch_bits).permute(0, 2, 3, 1).numpy()
+        theirs = net.decode(torch_bits).permute(0, 2, 3, 1).cpu().numpy()
     flips = sum(int((to_torch(b) != t).sum()) for b, t in zip(bits, torch_bits, strict=True))
     diff = float(np.abs(np.asarray(ours) - theirs).max())
     assert flips == 0 and diff < 1e-4, f"width {width}: {flips} bits differ, max |Δx̂| = {diff}"
@@ -328,15 +357,38 @@ def seconds(run, repeats: int) -> tuple[float, float]:
 
 
 def compiled(fn, *args):
-    """(XLA executable, compile seconds)."""
+    """(XLA executable traced in the --precision, compile seconds)."""
     tic = time.perf_counter()
-    executable = jax.jit(fn).lower(*args).compile()
+    with jax_precision():
+        executable = jax.jit(fn).lower(*args).compile()
     return executable, time.perf_counter() - tic
 
 
-def torch_matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
-    a = torch.randn(n, n)
-    return 2 * n**3 / seconds(lambda: a @ a, repeats)[1] / 1e9
+def matmul_size() -> int:
+    return 8192 if DEVICE.type == "cuda" else 2048
+
+
+def torch_matmul_gflops(repeats: int = 5) -> float:
+    n = matmul_size()
+    a = torch.randn(n, n, device=DEVICE)
+    if PRECISION == "bfloat16":
+        a = a.to(torch.bfloat16)
+
+    def run():
+        a @ a
+        sync()
+
+    return 2 * n**3 / seconds(run, repeats)[1] / 1e9
+
+
+def jax_matmul_gflops(repeats: int = 5) -> float:
+    if DEVICE.type == "cpu" and PRECISION == "float32":
+        return matmul_gflops()
+    n = matmul_size()
+    dtype = jnp.bfloat16 if PRECISION == "bfloat16" else jnp.float32
+    a = jax.random.normal(jax.random.PRNGKey(0), (n, n), dtype)
+    f = jax.jit(lambda a: a @ a)
+    return 2 * n**3 / seconds(lambda: f(a).block_until_ready(), repeats)[1] / 1e9
 
 
 def gmac_per_patch(model, params) -> tuple[float, float]:
@@ -376,7 +428,8 @@ def train_row(model, name, width, params, gmac, sizes: Sizes) -> Row:
     data, replicated = mesh_shardings(n)  # placed as `rnncomp train` places them
     state, batch = jax.device_put(state, replicated), jax.device_put(batch, data)
     tic = time.perf_counter()
-    step = jax.jit(step, donate_argnums=0).lower(state, batch, rng).compile()
+    with jax_precision():
+        step = jax.jit(step, donate_argnums=0).lower(state, batch, rng).compile()
     compile_s = time.perf_counter() - tic
 
     def ours():
@@ -390,8 +443,11 @@ def train_row(model, name, width, params, gmac, sizes: Sizes) -> Row:
 
     def theirs():
         optimizer.zero_grad(set_to_none=True)
-        net.loss(x, k).backward()
+        with torch_precision():
+            loss = net.loss(x, k)
+        loss.backward()
         optimizer.step()
+        sync()
 
     return Row(f"train step, {width_label(width)}, batch {n} of 32x32, {k} its",
                seconds(ours, sizes.repeats)[1], compile_s, seconds(theirs, sizes.repeats)[1],
@@ -408,8 +464,9 @@ def image_row(model, name, width, params, gmac, image, k, repeats) -> Row:
     xt = to_torch(x)
 
     def theirs():
-        with torch.inference_mode():
+        with torch.inference_mode(), torch_precision():
             net.decode(net.encode(xt, k))
+        sync()
 
     enc, dec = gmac
     return Row(f"encode+decode {w}x{h}, {width_label(width)}, {k} its",
@@ -463,22 +520,31 @@ def main():
     parser.add_argument("--cpu-devices", choices=("cores", "one"), default="cores",
                         help="our training step's batch split over one CPU device per core, "
                              "as `rnncomp train` does, or on one device")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                        help="where torch runs; JAX runs on its default backend")
+    parser.add_argument("--precision", choices=("float32", "bfloat16"), default="float32")
+    parser.add_argument("--image-iterations", type=int, nargs="+", default=[8, 16])
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: width 0.125, batch 2, 2 iterations, a 64x64 crop, "
                              "1 repeat (ignores --widths and --repeats)")
     args = parser.parse_args()
+    global DEVICE, PRECISION
+    DEVICE, PRECISION = torch.device(args.device), args.precision
+    if DEVICE.type == "cuda":  # float32 means float32: no TF32 on either side
+        jax.config.update("jax_default_matmul_precision", "float32")
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
     if args.malloc == "train":
         allocator.exec_with_tunables()
     if args.malloc == "retain":
         allocator.retain_freed_memory()
-    if args.cpu_devices == "cores":
+    if args.cpu_devices == "cores" and DEVICE.type == "cpu":
         use_cpu_cores_as_devices()
     else:
         jax.config.update("jax_num_cpu_devices", 1)
     sizes = QUICK if args.quick else Sizes(
         widths=tuple(w for w in args.widths
                      if not (args.paper_rows == "none" and w == PAPER_WIDTH)),
-        repeats=args.repeats)
+        image_iterations=tuple(args.image_iterations), repeats=args.repeats)
     if not sizes.widths:
         parser.error("no width left to measure")
     torch.set_num_threads(args.threads)
@@ -488,11 +554,13 @@ def main():
     if image.shape[:2] != (h, w):
         parser.error(f"{args.image} is smaller than {w}x{h}")
 
-    jax_peak, torch_peak = matmul_gflops(), torch_matmul_gflops()
+    jax_peak, torch_peak = jax_matmul_gflops(), torch_matmul_gflops()
     peak = max(jax_peak, torch_peak)
+    torch_on = (torch.cuda.get_device_name() if DEVICE.type == "cuda"
+                else f"{torch.get_num_threads()} threads")
     out = [f"jax {jax.__version__} ({jax.devices()[0].device_kind}, XLA's default threads), "
-           f"torch {torch.__version__} ({torch.get_num_threads()} threads), "
-           f"{os.cpu_count()} cores. float32 matmul 2048^3: jax {jax_peak:.0f} GFLOP/s, "
+           f"torch {torch.__version__} ({torch_on}), {os.cpu_count()} cores; precision "
+           f"{PRECISION}. {PRECISION} matmul {matmul_size()}^3: jax {jax_peak:.0f} GFLOP/s, "
            f"torch {torch_peak:.0f} GFLOP/s; peak = {peak:.0f} GFLOP/s. "
            f"Model {args.model}; malloc {args.malloc}; our training step on "
            f"{len(mesh_shardings(sizes.batch)[0].mesh.devices)} CPU device(s); "
@@ -503,18 +571,26 @@ def main():
     for width in sizes.widths:
         model = ARCHITECTURES[args.model](width=width)
         params = model.init(jax.random.PRNGKey(0))
-        out.append(check_outputs(model, args.model, width, params))
+        try:
+            out.append(check_outputs(model, args.model, width, params))
+        except AssertionError as e:
+            if DEVICE.type == "cpu":
+                raise
+            out.append(f"CHECK FAILED on {DEVICE}: {e}")
         gmac = gmac_per_patch(model, params)
         log(f"width {width:g}: {sum(gmac):.3f} GMAC per patch per iteration; training step")
         rows.append(train_row(model, args.model, width, params, gmac, sizes))
+        log(table(rows[-1:], peak)[-1])
         for k in sizes.image_iterations:
             if width == PAPER_WIDTH and args.paper_rows == "train":
                 break
             log(f"width {width:g}: encode+decode, {k} iterations")
             rows.append(image_row(model, args.model, width, params, gmac, image, k,
                                   sizes.repeats))
-    log("our codec")
-    rows.append(codec_row(image, max(sizes.image_iterations), sizes.repeats))
+            log(table(rows[-1:], peak)[-1])
+    if PRECISION == "float32":  # the codec's numerics are float32 by its format
+        log("our codec")
+        rows.append(codec_row(image, max(sizes.image_iterations), sizes.repeats))
     out += ["", *table(rows, peak), "",
             "torch s / ours s > 1: ours is faster. Training-step FLOPs = 3 x forward. Encode runs "
             "the decoder too (the residual needs it): FLOPs = 2 x (E + 2 D) MACs. The codec's "

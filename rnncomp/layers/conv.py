@@ -39,6 +39,7 @@ _DIMENSIONS = ("NHWC", "HWIO", "NHWC")
 EVALUATION_FORMS = ("xla", "patches")
 _TRANSPOSED_CONV_POSITIONS = 256
 _evaluation_form = contextvars.ContextVar("evaluation_form", default="xla")
+_operand_dtype = contextvars.ContextVar("operand_dtype", default=None)
 
 
 @contextlib.contextmanager
@@ -51,6 +52,17 @@ def evaluation_form(form: str):
         yield
     finally:
         _evaluation_form.reset(token)
+
+
+@contextlib.contextmanager
+def operand_dtype(dtype):
+    """Round the operands of the convolutions traced inside to `dtype` (bfloat16 on accelerators:
+    torch.autocast's mixed precision), accumulating and returning float32; None: as given."""
+    token = _operand_dtype.set(None if dtype is None else jnp.dtype(dtype))
+    try:
+        yield
+    finally:
+        _operand_dtype.reset(token)
 
 
 def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
@@ -172,11 +184,13 @@ class ConvKernel(nn.Module):
 
 
 def fused_conv(terms, dtype=None):
-    """sum_i conv(x_i, W_i) + b_i for terms (x, stride, (kernel, bias)) from `ConvKernel`s."""
+    """sum_i conv(x_i, W_i) + b_i for terms (x, stride, (kernel, bias)) from `ConvKernel`s,
+    with operands rounded to the `operand_dtype` in force, if any, and the result in `dtype`."""
     dtype = dtype or terms[0][0].dtype
-    xs = [x.astype(dtype) for x, _, _ in terms]
-    kernels = [w.astype(dtype) for _, _, (w, _) in terms]
-    y = conv_sum(xs, kernels, tuple(s for _, s, _ in terms))
+    operand = _operand_dtype.get() or dtype
+    xs = [x.astype(operand) for x, _, _ in terms]
+    kernels = [w.astype(operand) for _, _, (w, _) in terms]
+    y = conv_sum(xs, kernels, tuple(s for _, s, _ in terms)).astype(dtype)
     for _, _, (_, bias) in terms:
         if bias is not None:
             y = y + bias.astype(dtype)
