@@ -377,3 +377,33 @@ def test_ms_ssim_loss_is_wired_into_the_step(folders, tmp_path):
 
     with pytest.raises(ValueError, match="loss_ms_ssim_weight"):
         train_and_evaluate(config_for(folders, loss_ms_ssim_weight=1.5), tmp_path)
+
+
+def test_bfloat16_conv_operands_in_the_training_step():
+    """conv_operand_dtype="bfloat16": the step's convolutions take bf16 operands (in its jaxpr),
+    its loss is float32's up to bf16 rounding, the params stay float32; other values are errors."""
+    import jax
+    import jax.numpy as jnp
+
+    from rnncomp.models import build_model
+    from rnncomp.training.losses import iteration_weights
+    from rnncomp.training.train import configured_train_step, create_train_state
+
+    batch = jnp.asarray(np.random.default_rng(0).integers(0, 256, (4, 32, 32, 3)), jnp.uint8)
+    config = tiny.get_config()
+    model = build_model(config.model)
+    state = create_train_state(jax.random.PRNGKey(0), config, model)
+    results, jaxprs = {}, {}
+    for dtype in ("float32", "bfloat16"):
+        config.conv_operand_dtype = dtype
+        step = configured_train_step(config, model, iteration_weights(2))
+        jaxprs[dtype] = str(jax.make_jaxpr(step)(state, batch, jax.random.PRNGKey(1)))
+        results[dtype] = jax.jit(step)(state, batch, jax.random.PRNGKey(1))
+    assert "bf16" in jaxprs["bfloat16"] and "bf16" not in jaxprs["float32"]
+    (_, m32), (new16, m16) = results["float32"], results["bfloat16"]
+    assert m16["loss"] != m32["loss"]
+    np.testing.assert_allclose(m16["loss"], m32["loss"], rtol=2e-2)
+    assert all(p.dtype == jnp.float32 for p in jax.tree_util.tree_leaves(new16.params))
+    config.conv_operand_dtype = "float16"
+    with pytest.raises(ValueError, match="conv_operand_dtype"):
+        configured_train_step(config, model, iteration_weights(2))

@@ -41,6 +41,10 @@ def get_config():
     # (train.use_cpu_cores_as_devices); faster for batch 32 of 32x32, slower for batch 8 of 64x64
     # on the 2-core machine (README, "Performance against a PyTorch reference").
     config.cpu_data_parallel = False
+    # "bfloat16": the training step's convolutions round their operands to bfloat16 and return
+    # float32 (torch.autocast's mixed precision; for accelerators: CPUs without bf16 units slow
+    # down); evaluation and the codec stay float32.
+    config.conv_operand_dtype = "float32"
     config.binarizer = "stochastic"  # in training: "stochastic" (the papers) | "sign"
     config.loss_norm = 1  # 1: L1 residual loss (the papers); 2: squared error
     config.loss_log = False  # True: Σ_t w_t log mean|r_t|^p (equal weight per relative gain)

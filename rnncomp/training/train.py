@@ -25,11 +25,13 @@ from flax import struct, traverse_util
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from rnncomp.evaluation.metrics import ms_ssim, psnr
+from rnncomp.layers import conv
 from rnncomp.models import RecurrentCodec, build_model, count_params, zoo
 from rnncomp.training import input_pipeline
 from rnncomp.training.losses import iteration_weights, residual_loss, residual_losses
 
 BINARIZERS = ("stochastic", "sign")  # the binarizer's quantiser in training
+CONV_OPERAND_DTYPES = ("float32", "bfloat16")  # conv.operand_dtype of the training step
 
 
 class TrainState(struct.PyTreeNode):
@@ -234,12 +236,23 @@ def restore_params(workdir, config=None):
 
 
 def configured_train_step(config: ml_collections.ConfigDict, model, weights):
-    """`train_step` with the config's iterations, binarizer and loss, and iteration weights
-    `weights`: (state, batch, rng) → (state, metrics), not yet jitted."""
-    return functools.partial(train_step, model=model, iterations=config.iterations,
+    """`train_step` with the config's iterations, binarizer and loss, iteration weights
+    `weights`, and the convolutions' operands in `config.conv_operand_dtype`:
+    (state, batch, rng) → (state, metrics), not yet jitted."""
+    if config.conv_operand_dtype not in CONV_OPERAND_DTYPES:
+        raise ValueError(f"unknown conv_operand_dtype {config.conv_operand_dtype!r}: choose one "
+                         f"of {CONV_OPERAND_DTYPES}")
+    step = functools.partial(train_step, model=model, iterations=config.iterations,
                              weights=weights, norm=config.loss_norm,
                              stochastic=config.binarizer == "stochastic", log=config.loss_log,
                              ms_ssim_weight=config.loss_ms_ssim_weight)
+    operands = None if config.conv_operand_dtype == "float32" else config.conv_operand_dtype
+
+    def traced_with_operand_dtype(state, batch, rng):
+        with conv.operand_dtype(operands):
+            return step(state, batch, rng)
+
+    return traced_with_operand_dtype
 
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
