@@ -60,9 +60,7 @@ def main():
         params, name = state.params, Path(args.workdir).name
     else:
         (model, params), name = zoo.load(args.model), args.model
-    images = [load_rgb(p) for p in list_images(args.folder)]
-    if not images:
-        parser.error(f"no images in {args.folder}")
+    images = [load_rgb(p) for p in list_images(args.folder)]  # at least one, or an error
     metrics = per_iteration(model, params, images, args.iterations)
     bpp = [k / 8 for k in range(1, args.iterations + 1)]
     print(f"{name}: {len(images)} images of {args.folder}, nominal bpp k/8")

@@ -59,8 +59,8 @@ def timed(fn, *args, repeats: int) -> float:
     return statistics.median(times)
 
 
-def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
-    a = jax.random.normal(jax.random.PRNGKey(0), (n, n), jnp.float32)
+def matmul_gflops(n: int = 2048, repeats: int = 5, dtype=jnp.float32) -> float:
+    a = jax.random.normal(jax.random.PRNGKey(0), (n, n), dtype)
     f = jax.jit(lambda a: a @ a)
     return 2 * n**3 / timed(f, a, repeats=repeats) / 1e9
 

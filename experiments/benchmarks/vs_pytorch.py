@@ -381,16 +381,6 @@ def torch_matmul_gflops(repeats: int = 5) -> float:
     return 2 * n**3 / seconds(run, repeats)[1] / 1e9
 
 
-def jax_matmul_gflops(repeats: int = 5) -> float:
-    if DEVICE.type == "cpu" and PRECISION == "float32":
-        return matmul_gflops()
-    n = matmul_size()
-    dtype = jnp.bfloat16 if PRECISION == "bfloat16" else jnp.float32
-    a = jax.random.normal(jax.random.PRNGKey(0), (n, n), dtype)
-    f = jax.jit(lambda a: a @ a)
-    return 2 * n**3 / seconds(lambda: f(a).block_until_ready(), repeats)[1] / 1e9
-
-
 def gmac_per_patch(model, params) -> tuple[float, float]:
     """GMAC per 32x32 patch per iteration of the encoder (binarizer included) and the decoder,
     read off one step's jaxpr (`model_costs.macs`)."""
@@ -554,7 +544,8 @@ def main():
     if image.shape[:2] != (h, w):
         parser.error(f"{args.image} is smaller than {w}x{h}")
 
-    jax_peak, torch_peak = jax_matmul_gflops(), torch_matmul_gflops()
+    jax_peak = matmul_gflops(matmul_size(), dtype=jnp.dtype(PRECISION))
+    torch_peak = torch_matmul_gflops()
     peak = max(jax_peak, torch_peak)
     torch_on = (torch.cuda.get_device_name() if DEVICE.type == "cuda"
                 else f"{torch.get_num_threads()} threads")

@@ -57,7 +57,8 @@ def evaluation_form(form: str):
 @contextlib.contextmanager
 def operand_dtype(dtype):
     """Round the operands of the convolutions traced inside to `dtype` (bfloat16 on accelerators:
-    torch.autocast's mixed precision), accumulating and returning float32; None: as given."""
+    torch.autocast's mixed precision), their results cast back to the layer's dtype (float32);
+    None: as given."""
     token = _operand_dtype.set(None if dtype is None else jnp.dtype(dtype))
     try:
         yield
