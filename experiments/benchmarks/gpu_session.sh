@@ -39,6 +39,7 @@ done
 minutes=$($PY -c "print(f'{max(1.0, ($LIMIT - $SECONDS - 150) / 60 - 1):.2f}')")
 stop_after=$((LIMIT - SECONDS - 90))
 log "training both runs for $minutes minutes of steps each (killed after $stop_after s)"
+default=$($PY -c "from rnncomp.models.zoo import DEFAULT_MODEL; print(DEFAULT_MODEL)")
 common="cpu_data_parallel=false,data.train_dir=$DATA/train,data.val_dir=$DATA/val"
 XLA_PYTHON_CLIENT_MEM_FRACTION=0.45 timeout -k 20 "$stop_after" $PY experiments/ablate.py \
     --workdir "$WORK/paper" --minutes "$minutes" \
@@ -49,7 +50,7 @@ paper=$!
 XLA_PYTHON_CLIENT_MEM_FRACTION=0.45 timeout -k 20 "$stop_after" $PY experiments/ablate.py \
     --workdir "$WORK/w025" --minutes "$minutes" \
     "gdn_w025_gpu=experiments/configs/cpu_gdn_block6_msssim.py:$common,\
-init_from=islam2021-gdn-bt6-msssim-w025-v4,learning_rate=1e-4,lr_boundaries=[],warmup_steps=50,\
+init_from=$default,learning_rate=1e-4,lr_boundaries=[],warmup_steps=50,\
 batch_size=32,data.crop_size=128,num_train_steps=1000000,eval_every_steps=250,\
 checkpoint_every_steps=250,max_checkpoints_to_keep=1,log_every_steps=50" \
     > "$WORK/w025.log" 2>&1 &
