@@ -3,6 +3,7 @@ codec when it changes nothing, the Winograd convolution equals XLA's."""
 
 import jax
 import numpy as np
+import pytest
 from PIL import Image
 
 import rnncomp
@@ -49,3 +50,30 @@ def test_learning_curves_plot(tmp_path):
     plot_learning_curves.main([str(out), *runs])
     with Image.open(out) as image:
         assert image.format == "PNG" and image.size == (1560, 540)
+
+
+def test_context_study_run_equals_train_context(tmp_path, capsys):
+    """A study run and the shipping tool, given the same settings, fit the same model."""
+    import json
+
+    from experiments.context_study import main as study
+    from experiments.context_study import parse_spec
+    from rnncomp.entropy.train_context import main as train_context
+
+    with pytest.raises(ValueError, match="unknown key"):
+        parse_spec("a=depth=3", 8)
+    with pytest.raises(ValueError, match="crops"):
+        parse_spec("a=crops=9", 8)
+    rng = np.random.default_rng(0)
+    for i in range(2):
+        Image.fromarray(rng.integers(0, 256, (48, 40, 3), np.uint8)).save(tmp_path / f"{i}.png")
+    common = ["--model", zoo.DEFAULT_MODEL, "--train-dir", str(tmp_path), "--val-dir",
+              str(tmp_path), "--iterations", "2", "--crop", "32", "--val-crops", "2"]
+    train_context(common + ["--crops", "4", "--steps", "3", "--batch", "4", "--features", "8",
+                            "--out", str(tmp_path / "ctx.npz")])
+    shipped = json.loads(capsys.readouterr().out.splitlines()[-1])["val_bits_per_bit"]
+    study(common + ["--crops", "6", "a=crops=4,steps=3,batch=4,features=8"])
+    row = next(json.loads(line) for line in capsys.readouterr().out.splitlines()
+               if line.startswith('{"name": "a"'))
+    assert len(shipped) == 2 and 0 < min(shipped)
+    np.testing.assert_allclose(row["val_bits_per_bit"], shipped, atol=1e-4)

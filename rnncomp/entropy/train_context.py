@@ -42,7 +42,8 @@ def collect_codes(model, params, images, crop: int, crops: int, iterations: int,
         bits, states = codes(jnp.asarray(x, jnp.float32) / 255.0)
         out_bits.append(np.asarray(bits, np.int8))
         out_states.append(np.asarray(states, np.float16))
-    return np.concatenate(out_bits, axis=1), np.concatenate(out_states, axis=1)
+    return (np.concatenate(out_bits, axis=1)[:, :crops],
+            np.concatenate(out_states, axis=1)[:, :crops])
 
 
 def _inputs(bits, states, t_index, n_index):
@@ -115,13 +116,13 @@ def main(argv=None):
     parser.add_argument("--out", required=True)
     parser.add_argument("--iterations", type=int, default=16)
     parser.add_argument("--crop", type=int, default=128)
-    parser.add_argument("--crops", type=int, default=512)
+    parser.add_argument("--crops", type=int, default=2048)
     parser.add_argument("--val-crops", type=int, default=128)
     parser.add_argument("--features", type=int, default=64)
     parser.add_argument("--groups", type=int, default=4)
     parser.add_argument("--checkerboard", action="store_true",
                         help="code anchor positions first, then the others given them")
-    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--steps", type=int, default=6000)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--seed", type=int, default=0)

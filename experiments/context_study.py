@@ -1,0 +1,97 @@
+"""Fit several context models to one zoo model's codes, collected once; print one table.
+
+    python experiments/context_study.py --model islam2021-gdn-bt6-msssim-w025-v5 \
+        --train-dir ../shared/data/train --val-dir ../shared/data/val --crops 1024 \
+        base=crops=512,steps=1500 more=steps=3000 wide=features=96
+
+Each SPEC is NAME=key=value,... over `rnncomp.entropy.train_context`'s training settings
+(features, groups, checkerboard, steps, batch, learning_rate, seed; its defaults) and `crops`,
+the number of the collected training crops it sees (the first ones; --crops by default). Every
+run is scored on the same validation codes: the ideal code length in bits per code bit for each
+iteration (what the range coder reaches to within a few bytes per file), and their mean.
+"""
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+from rnncomp.entropy.context_model import ContextModel
+from rnncomp.entropy.train_context import bits_per_bit, collect_codes, train
+from rnncomp.models import zoo
+from rnncomp.training import input_pipeline
+
+DEFAULTS = {"features": 64, "groups": 4, "checkerboard": False, "steps": 6000, "batch": 32,
+            "learning_rate": 2e-3, "seed": 0, "crops": None}
+
+
+def parse_spec(spec: str, max_crops: int) -> tuple[str, dict]:
+    """(name, settings) of NAME=key=value,...; unknown keys and out-of-range crops are errors."""
+    name, _, rest = spec.partition("=")
+    settings = dict(DEFAULTS, crops=max_crops)
+    for item in filter(None, rest.split(",")):
+        key, _, value = item.partition("=")
+        if key not in DEFAULTS:
+            raise ValueError(f"{spec}: unknown key {key!r} (choose from {', '.join(DEFAULTS)})")
+        settings[key] = json.loads(value)
+    if not name or not 0 < settings["crops"] <= max_crops:
+        raise ValueError(f"{spec}: need a name and 0 < crops <= --crops ({max_crops})")
+    return name, settings
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", required=True, help="zoo id whose codes are modelled")
+    parser.add_argument("--train-dir", required=True)
+    parser.add_argument("--val-dir", required=True)
+    parser.add_argument("--iterations", type=int, default=16)
+    parser.add_argument("--crop", type=int, default=128)
+    parser.add_argument("--crops", type=int, default=512)
+    parser.add_argument("--val-crops", type=int, default=128)
+    parser.add_argument("specs", nargs="+", metavar="SPEC")
+    args = parser.parse_args(argv)
+    try:
+        runs = [parse_spec(s, args.crops) for s in args.specs]
+    except ValueError as e:
+        parser.error(str(e))
+
+    model, params = zoo.load(args.model)
+    tic = time.time()
+    train_bits, train_states = collect_codes(model, params, input_pipeline.load_folder(
+        args.train_dir), args.crop, args.crops, args.iterations, 0)
+    val_bits, val_states = collect_codes(model, params, input_pipeline.load_folder(
+        args.val_dir), args.crop, args.val_crops, args.iterations, 1)
+    print(f"collected codes in {time.time() - tic:.0f} s", flush=True)
+
+    rows = []
+    for name, s in runs:
+        context_model = ContextModel(features=s["features"], groups=s["groups"],
+                                     checkerboard=s["checkerboard"],
+                                     max_iterations=args.iterations)
+        tic = time.time()
+        context_params = train(context_model, train_bits[:, :s["crops"]],
+                               train_states[:, :s["crops"]], s["steps"], s["batch"],
+                               s["learning_rate"], s["seed"])
+        seconds = time.time() - tic
+        val = bits_per_bit(context_model, context_params, val_bits, val_states)
+        rows.append((name, s, seconds, val))
+        print(json.dumps({"name": name, "settings": s, "seconds": round(seconds),
+                          "val_bits_per_bit": [round(v, 4) for v in val]}), flush=True)
+
+    shown = [t for t in (1, 2, 3, 4, 5, 8, 16) if t <= args.iterations]
+    print(f"\n{args.model}: validation bits per code bit ({args.val_crops} crops of "
+          f"{args.val_dir})\n")
+    print("| run | settings | train s | " + " | ".join(f"it {t}" for t in shown)
+          + " | mean 1-5 | mean |")
+    print("|---" * (len(shown) + 5) + "|")
+    for name, s, seconds, val in rows:
+        changed = ", ".join(f"{k}={v}" for k, v in s.items()
+                            if k in ("crops", "steps") or v != DEFAULTS[k])
+        print(f"| {name} | {changed} | {seconds:.0f} | "
+              + " | ".join(f"{val[t - 1]:.4f}" for t in shown)
+              + f" | {np.mean(val[:5]):.4f} | {np.mean(val):.4f} |")
+
+
+if __name__ == "__main__":
+    main()
