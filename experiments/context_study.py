@@ -18,9 +18,7 @@ import time
 import numpy as np
 
 from rnncomp.entropy.context_model import ContextModel
-from rnncomp.entropy.train_context import bits_per_bit, collect_codes, train
-from rnncomp.models import zoo
-from rnncomp.training import input_pipeline
+from rnncomp.entropy.train_context import add_code_arguments, bits_per_bit, collect_train_val, train
 
 DEFAULTS = {"features": 64, "groups": 4, "checkerboard": False, "steps": 6000, "batch": 32,
             "learning_rate": 2e-3, "seed": 0, "crops": None}
@@ -42,13 +40,7 @@ def parse_spec(spec: str, max_crops: int) -> tuple[str, dict]:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", required=True, help="zoo id whose codes are modelled")
-    parser.add_argument("--train-dir", required=True)
-    parser.add_argument("--val-dir", required=True)
-    parser.add_argument("--iterations", type=int, default=16)
-    parser.add_argument("--crop", type=int, default=128)
-    parser.add_argument("--crops", type=int, default=512)
-    parser.add_argument("--val-crops", type=int, default=128)
+    add_code_arguments(parser)
     parser.add_argument("specs", nargs="+", metavar="SPEC")
     args = parser.parse_args(argv)
     try:
@@ -56,13 +48,7 @@ def main(argv=None):
     except ValueError as e:
         parser.error(str(e))
 
-    model, params = zoo.load(args.model)
-    tic = time.time()
-    train_bits, train_states = collect_codes(model, params, input_pipeline.load_folder(
-        args.train_dir), args.crop, args.crops, args.iterations, 0)
-    val_bits, val_states = collect_codes(model, params, input_pipeline.load_folder(
-        args.val_dir), args.crop, args.val_crops, args.iterations, 1)
-    print(f"collected codes in {time.time() - tic:.0f} s", flush=True)
+    (train_bits, train_states), (val_bits, val_states) = collect_train_val(args, seed=0)
 
     rows = []
     for name, s in runs:

@@ -108,16 +108,34 @@ def train(context_model, bits, states, steps: int, batch: int, learning_rate: fl
     return params
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_code_arguments(parser):
+    """Whose codes are collected, and on which crops (shared with experiments/context_study.py)."""
     parser.add_argument("--model", required=True, help="zoo id whose codes are modelled")
     parser.add_argument("--train-dir", required=True)
     parser.add_argument("--val-dir", required=True)
-    parser.add_argument("--out", required=True)
     parser.add_argument("--iterations", type=int, default=16)
     parser.add_argument("--crop", type=int, default=128)
     parser.add_argument("--crops", type=int, default=2048)
     parser.add_argument("--val-crops", type=int, default=128)
+
+
+def collect_train_val(args, seed: int):
+    """((bits, states) of the training crops, the same of the validation crops), for the
+    arguments of `add_code_arguments`."""
+    model, params = zoo.load(args.model)
+    tic = time.time()
+    train_codes = collect_codes(model, params, input_pipeline.load_folder(args.train_dir),
+                                args.crop, args.crops, args.iterations, seed)
+    val_codes = collect_codes(model, params, input_pipeline.load_folder(args.val_dir),
+                              args.crop, args.val_crops, args.iterations, seed + 1)
+    print(f"collected codes in {time.time() - tic:.0f} s", flush=True)
+    return train_codes, val_codes
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_code_arguments(parser)
+    parser.add_argument("--out", required=True)
     parser.add_argument("--features", type=int, default=64)
     parser.add_argument("--groups", type=int, default=4)
     parser.add_argument("--checkerboard", action="store_true",
@@ -134,13 +152,7 @@ def main(argv=None):
     if out.exists() and not args.force:
         parser.error(f"{out} exists (use --force to overwrite)")
 
-    model, params = zoo.load(args.model)
-    tic = time.time()
-    train_bits, train_states = collect_codes(model, params, input_pipeline.load_folder(
-        args.train_dir), args.crop, args.crops, args.iterations, args.seed)
-    val_bits, val_states = collect_codes(model, params, input_pipeline.load_folder(
-        args.val_dir), args.crop, args.val_crops, args.iterations, args.seed + 1)
-    print(f"collected codes in {time.time() - tic:.0f} s", flush=True)
+    (train_bits, train_states), (val_bits, val_states) = collect_train_val(args, args.seed)
     settings = {"features": args.features, "groups": args.groups,
                 "checkerboard": args.checkerboard,
                 "max_iterations": args.iterations}
