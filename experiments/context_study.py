@@ -18,10 +18,15 @@ import time
 import numpy as np
 
 from rnncomp.entropy.context_model import ContextModel
-from rnncomp.entropy.train_context import add_code_arguments, bits_per_bit, collect_train_val, train
+from rnncomp.entropy.train_context import (
+    TRAINING_DEFAULTS,
+    add_code_arguments,
+    bits_per_bit,
+    collect_train_val,
+    train,
+)
 
-DEFAULTS = {"features": 64, "groups": 4, "checkerboard": False, "steps": 6000, "batch": 32,
-            "learning_rate": 2e-3, "seed": 0, "crops": None}
+DEFAULTS = dict(TRAINING_DEFAULTS, crops=None)  # crops: --crops
 
 
 def parse_spec(spec: str, max_crops: int) -> tuple[str, dict]:

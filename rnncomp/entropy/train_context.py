@@ -108,6 +108,10 @@ def train(context_model, bits, states, steps: int, batch: int, learning_rate: fl
     return params
 
 
+TRAINING_DEFAULTS = {"features": 64, "groups": 4, "checkerboard": False, "steps": 6000,
+                     "batch": 32, "learning_rate": 2e-3, "seed": 0}
+
+
 def add_code_arguments(parser):
     """Whose codes are collected, and on which crops (shared with experiments/context_study.py)."""
     parser.add_argument("--model", required=True, help="zoo id whose codes are modelled")
@@ -136,14 +140,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_code_arguments(parser)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--features", type=int, default=64)
-    parser.add_argument("--groups", type=int, default=4)
+    parser.add_argument("--features", type=int)
+    parser.add_argument("--groups", type=int)
     parser.add_argument("--checkerboard", action="store_true",
                         help="code anchor positions first, then the others given them")
-    parser.add_argument("--steps", type=int, default=6000)
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--learning-rate", type=float, default=2e-3)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps", type=int)
+    parser.add_argument("--batch", type=int)
+    parser.add_argument("--learning-rate", type=float)
+    parser.add_argument("--seed", type=int)
+    parser.set_defaults(**TRAINING_DEFAULTS)
     parser.add_argument("--force", action="store_true")
     args = parser.parse_args(argv)
     out = Path(args.out)
