@@ -252,6 +252,26 @@ ZOO = {
             },
         ),
         ZooEntry(
+            id="toderici2017-lstm-bt6-msssim-w025-v3-ctx6k",
+            model={"name": "toderici2017", "width": 0.25, "block_transform": True},
+            weights="toderici2017-lstm-bt6-msssim-w025-v3.npz",
+            sha256="e3d5d94bd728b3b34afdba492e6d10cad6758ec372224ef0b00edd0783bba431",
+            description="the toderici2017-lstm-bt6-msssim-w025-v3 network with a context "
+                        "model fitted like islam2021-gdn-bt6-msssim-w025-v6's (2048 crops x "
+                        "6000 steps instead of 512 x 1500), for comparing the two at equal "
+                        "entropy-model budgets",
+            training="toderici2017-lstm-bt6-msssim-w025-v3's network (4.76 h); its context "
+                     "model: python -m rnncomp.entropy.train_context --crops 2048 --val-crops "
+                     "128 --steps 6000 on ../shared/data/train (587 s collecting codes, 992 s "
+                     "fitting)",
+            context_model={
+                "settings": {"features": 64, "groups": 4, "max_iterations": 16,
+                             "checkerboard": False},
+                "weights": "toderici2017-lstm-bt6-msssim-w025-v3-ctx6k.context.npz",
+                "sha256": "ad991be7f4054b6f7e0ef5ad86ed821cb09e20bea052ce2606431334942b8042",
+            },
+        ),
+        ZooEntry(
             id="toderici2017-lstm-bt6-msssim-w025-v3",
             model={"name": "toderici2017", "width": 0.25, "block_transform": True},
             weights="toderici2017-lstm-bt6-msssim-w025-v3.npz",
