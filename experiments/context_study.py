@@ -5,10 +5,11 @@
         base=crops=512,steps=1500 more=steps=3000 wide=features=96
 
 Each SPEC is NAME=key=value,... over `rnncomp.entropy.train_context`'s training settings
-(features, groups, checkerboard, steps, batch, learning_rate, seed; its defaults) and `crops`,
-the number of the collected training crops it sees (the first ones; --crops by default). Every
-run is scored on the same validation codes: the ideal code length in bits per code bit for each
-iteration (what the range coder reaches to within a few bytes per file), and their mean.
+(features, groups, checkerboard, steps, batch, learning_rate, seed, modeled_iterations; its
+defaults) and `crops`, the number of the collected training crops it sees (the first ones;
+--crops by default). Every run is scored on the same validation codes: the ideal code length in
+bits per code bit for each iteration it models (what the range coder reaches to within a few
+bytes per file), and their mean.
 """
 
 import argparse
@@ -40,6 +41,8 @@ def parse_spec(spec: str, max_crops: int) -> tuple[str, dict]:
         settings[key] = json.loads(value)
     if not name or not 0 < settings["crops"] <= max_crops:
         raise ValueError(f"{spec}: need a name and 0 < crops <= --crops ({max_crops})")
+    if settings["modeled_iterations"] is not None and settings["modeled_iterations"] < 1:
+        raise ValueError(f"{spec}: modeled_iterations must be at least 1")
     return name, settings
 
 
@@ -57,15 +60,17 @@ def main(argv=None):
 
     rows = []
     for name, s in runs:
+        k = min(s["modeled_iterations"] or args.iterations, args.iterations)
         context_model = ContextModel(features=s["features"], groups=s["groups"],
                                      checkerboard=s["checkerboard"],
-                                     max_iterations=args.iterations)
+                                     max_iterations=args.iterations,
+                                     modeled_iterations=k if k < args.iterations else None)
         tic = time.time()
-        context_params = train(context_model, train_bits[:, :s["crops"]],
-                               train_states[:, :s["crops"]], s["steps"], s["batch"],
+        context_params = train(context_model, train_bits[:k, :s["crops"]],
+                               train_states[:k, :s["crops"]], s["steps"], s["batch"],
                                s["learning_rate"], s["seed"])
         seconds = time.time() - tic
-        val = bits_per_bit(context_model, context_params, val_bits, val_states)
+        val = bits_per_bit(context_model, context_params, val_bits[:k], val_states[:k])
         rows.append((name, s, seconds, val))
         print(json.dumps({"name": name, "settings": s, "seconds": round(seconds),
                           "val_bits_per_bit": [round(v, 4) for v in val]}), flush=True)
@@ -80,7 +85,7 @@ def main(argv=None):
         changed = ", ".join(f"{k}={v}" for k, v in s.items()
                             if k in ("crops", "steps") or v != DEFAULTS[k])
         print(f"| {name} | {changed} | {seconds:.0f} | "
-              + " | ".join(f"{val[t - 1]:.4f}" for t in shown)
+              + " | ".join(f"{val[t - 1]:.4f}" if t <= len(val) else "-" for t in shown)
               + f" | {np.mean(val[:5]):.4f} | {np.mean(val):.4f} |")
 
 

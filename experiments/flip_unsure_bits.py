@@ -60,7 +60,6 @@ class FlippingEncoder:
         hp, wp = x.shape[1:3]
         carry = model.encoder.zero_carry(1, hp, wp)
         state = model.decoder_init(1, hp, wp)
-        known, target = self.rt.coding_passes(hp // STRIDE, wp // STRIDE)
         previous = np.zeros((1, hp // STRIDE, wp // STRIDE, model.bits), np.float32)
         bits_spent, points = 0.0, []
         for t in range(iterations):
@@ -68,9 +67,11 @@ class FlippingEncoder:
             unsure = np.asarray(unsure)[0]
             bits = np.where(unsure >= 0, 1.0, -1.0).astype(np.float32)
             sent = np.zeros_like(bits)
+            known, target = self.rt.coding_passes(hp // STRIDE, wp // STRIDE, t + 1)
             for i, mask in enumerate(target):
-                p = np.asarray(self.fns.probabilities(state, previous, sent[None], known[i],
-                                                      t + 1))[0]
+                p = (np.asarray(self.fns.probabilities(state, previous, sent[None], known[i],
+                                                       t + 1))[0]
+                     if self.rt.models(t + 1) else np.full(bits.shape, 0.5, np.float32))
                 likely = np.where(p >= 0.5, 1.0, -1.0)
                 flip = (mask & (bits != likely) & (np.abs(unsure) < tau)
                         & (np.maximum(p, 1 - p) > p_min))

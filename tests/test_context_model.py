@@ -1,3 +1,4 @@
+import dataclasses
 import hashlib
 
 import jax
@@ -67,12 +68,32 @@ def test_file_size_is_the_trained_code_length(checkerboard):
         assert abs(8 * len(chunks[t].payload) - ideal) < 0.005 * ideal + 32
 
 
+def test_iterations_beyond_the_modeled_ones_cost_one_bit_per_bit():
+    """With modeled_iterations = 2, iterations 1-2 are coded as with the full context model and
+    iterations 3-4 at p = 1/2 (their chunk is the raw bits' size), to the same image."""
+    rt = runtime_with(False)
+    context = ContextModel(features=8, groups=4, modeled_iterations=2)
+    rt2 = dataclasses.replace(rt, context_model=context)
+    assert [rt2.models(t) for t in (1, 2, 3)] == [True, True, False]
+    assert len(rt2.coding_passes(8, 8, 2)[1]) == 4 and len(rt2.coding_passes(8, 8, 3)[1]) == 1
+    rng = np.random.default_rng(1)
+    x = np.repeat(np.repeat(rng.integers(0, 256, (32, 32, 3), np.uint8), 4, 0), 4, 1)
+    full, partly = compress(x, rt, iterations=4), compress(x, rt2, iterations=4)
+    a, b = bitstream.unpack(full).chunks, bitstream.unpack(partly).chunks
+    assert a[:2] == b[:2]
+    raw_bytes = 8 * 8 * 32 // 8  # 128x128 pixels: 8x8 blocks of 32 bits
+    for t in (2, 3):
+        assert raw_bytes <= len(b[t].payload) <= raw_bytes + 8
+        assert abs(len(a[t].payload) - raw_bytes) > 0.1 * raw_bytes  # p far from 1/2 there
+    np.testing.assert_array_equal(decompress(partly, runtime=rt2), decompress(full, runtime=rt))
+
+
 def test_checkerboard_sees_coded_neighbours():
     """In the last pass (group 4 of the non-anchors), a position's probabilities depend on the
     group 4 bits of its neighbour, an anchor, with a checkerboard only."""
     for checkerboard in (False, True):
         rt = runtime_with(checkerboard)
-        known, target = rt.coding_passes(4, 4)
+        known, target = rt.coding_passes(4, 4, 1)
         state = np.zeros((1, 4, 4, rt.model.decoder.zero_carry(1, 64, 64)[0][-1].shape[-1]),
                          np.float32)
         previous = np.zeros((1, 4, 4, 32), np.float32)

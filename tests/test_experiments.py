@@ -69,11 +69,20 @@ def test_context_study_run_equals_train_context(tmp_path, capsys):
         Image.fromarray(rng.integers(0, 256, (48, 40, 3), np.uint8)).save(tmp_path / f"{i}.png")
     common = ["--model", zoo.DEFAULT_MODEL, "--train-dir", str(tmp_path), "--val-dir",
               str(tmp_path), "--iterations", "2", "--crop", "32", "--val-crops", "2"]
-    train_context(common + ["--crops", "4", "--steps", "3", "--batch", "4", "--features", "8",
-                            "--out", str(tmp_path / "ctx.npz")])
-    shipped = json.loads(capsys.readouterr().out.splitlines()[-1])["val_bits_per_bit"]
-    study(common + ["--crops", "6", "a=crops=4,steps=3,batch=4,features=8"])
-    row = next(json.loads(line) for line in capsys.readouterr().out.splitlines()
-               if line.startswith('{"name": "a"'))
-    assert len(shipped) == 2 and 0 < min(shipped)
-    np.testing.assert_allclose(row["val_bits_per_bit"], shipped, atol=1e-4)
+    fit = ["--crops", "4", "--steps", "3", "--batch", "4", "--features", "8"]
+    train_context(common + fit + ["--out", str(tmp_path / "ctx.npz")])
+    shipped = json.loads(capsys.readouterr().out.splitlines()[-1])
+    train_context(common + fit + ["--modeled-iterations", "1", "--out", str(tmp_path / "c1.npz")])
+    first = json.loads(capsys.readouterr().out.splitlines()[-1])
+    study(common + ["--crops", "6", "a=crops=4,steps=3,batch=4,features=8",
+                    "b=crops=4,steps=3,batch=4,features=8,modeled_iterations=1"])
+    rows = {row["name"]: row for row in map(json.loads, filter(
+        lambda line: line.startswith('{"name"'), capsys.readouterr().out.splitlines()))}
+    assert len(shipped["val_bits_per_bit"]) == 2 and 0 < min(shipped["val_bits_per_bit"])
+    np.testing.assert_allclose(rows["a"]["val_bits_per_bit"], shipped["val_bits_per_bit"],
+                               atol=1e-4)
+    assert "modeled_iterations" not in shipped["settings"]
+    assert first["settings"]["modeled_iterations"] == 1 and first["settings"]["max_iterations"] == 2
+    assert len(first["val_bits_per_bit"]) == 1
+    np.testing.assert_allclose(rows["b"]["val_bits_per_bit"], first["val_bits_per_bit"],
+                               atol=1e-4)

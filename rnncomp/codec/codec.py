@@ -1,7 +1,8 @@
 """compress(image) -> bytes and decompress(bytes) -> image: the whole codec.
 
     image ─ tiles ─► encoder + binarizer: b_1..b_k ─► per iteration t, per coding pass π:
-        p = context model(decoder state after t-1, b_{t-1}, bits of b_t from passes < π)
+        p = context model(decoder state after t-1, b_{t-1}, bits of b_t from passes < π),
+            or 1/2 in a single pass for iterations it does not model
         range-code pass π's bits with p ─► chunk t
     chunks ─► container (bitstream.py) ─► bytes
 
@@ -21,7 +22,6 @@ import functools
 from collections.abc import Callable, Iterator
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from PIL import Image
 
@@ -66,11 +66,16 @@ class Runtime:
         if (self.context_model is None) != (self.context_sha256 is None):
             raise ValueError("context_sha256 is given with a context model and only with it")
 
-    def coding_passes(self, height: int, width: int):
-        """The context model's (known, target) masks over height x width blocks; one pass
-        coding every bit without a context model."""
+    def models(self, iteration: int) -> bool:
+        """Whether iteration t's bits (1-based) are coded with the context model's
+        probabilities, or else with p = 1/2 in one pass."""
+        return self.context_model is not None and self.context_model.models(iteration)
+
+    def coding_passes(self, height: int, width: int, iteration: int):
+        """Iteration t's (known, target) masks over height x width blocks: the context model's
+        passes, or one pass coding every bit where it does not model t."""
         cm = self.context_model
-        if cm is None:
+        if not self.models(iteration):
             return coding_passes(self.model.bits, 1, False, height, width)
         return coding_passes(self.model.bits, cm.groups, cm.checkerboard, height, width)
 
@@ -122,10 +127,9 @@ class CodingFunctions:
         return jax.jit(traced, **kwargs)
 
     def _probabilities(self, state, previous, current, known, t):
-        """P(b = +1) of every bit (N, h, w, B); a pass reads its targets'."""
+        """P(b = +1) of every bit (N, h, w, B) of an iteration the context model models; a pass
+        reads its targets'."""
         rt = self.rt
-        if rt.context_model is None:
-            return jnp.full(previous.shape, 0.5, jnp.float32)
         logits = rt.context_model.apply({"params": rt.context_params},
                                         rt.model.context_state(state), previous, current, known,
                                         t)
@@ -188,15 +192,19 @@ def _code_tile(rt: Runtime, height: int, width: int, version: int, iterations: i
     hb, wb = -(-height // STRIDE), -(-width // STRIDE)
     fill = ((0, 0), (0, ph // STRIDE - hb), (0, pw // STRIDE - wb), (0, 0))
     state = rt.model.decoder_init(1, ph, pw)
-    known, target = rt.coding_passes(hb, wb)
-    known = np.pad(known, fill, mode="edge")
     previous = np.zeros((1, ph // STRIDE, pw // STRIDE, rt.model.bits), np.float32)
     for t in range(iterations):
+        known, target = rt.coding_passes(hb, wb, t + 1)
+        known = np.pad(known, fill, mode="edge")
         coded = np.zeros((hb, wb, rt.model.bits), np.float32)
         for i in range(len(target)):
-            current = np.pad(coded, fill[1:], mode="edge")[None]
-            p = np.asarray(fns.probabilities(state, previous, current, known[i], t + 1))
-            coded[target[i]] = code_pass(t, i, target[i], p[0, :hb, :wb][target[i]], state)
+            if rt.models(t + 1):
+                current = np.pad(coded, fill[1:], mode="edge")[None]
+                p = np.asarray(fns.probabilities(state, previous, current, known[i], t + 1))
+                p = p[0, :hb, :wb][target[i]]
+            else:
+                p = np.full(np.count_nonzero(target[i]), 0.5, np.float32)
+            coded[target[i]] = code_pass(t, i, target[i], p, state)
         current = np.pad(coded, fill[1:], mode="edge")[None]
         state = fns.step(state, current, np.int32(t))
         previous = current

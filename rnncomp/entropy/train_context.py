@@ -6,7 +6,8 @@
 Codes of random crops are collected once (bits and the decoder states before each iteration);
 the model is then trained with binary cross-entropy on each coding pass given the passes
 before it (teacher forcing, all passes of a sample in one batch). Reported: the validation
-code length in bits per bit for each iteration (1.0 = no saving).
+code length in bits per bit for each iteration (1.0 = no saving). With --modeled-iterations M
+only iterations 1..M are collected and modelled; the codec codes the later ones at p = 1/2.
 """
 
 import argparse
@@ -109,7 +110,7 @@ def train(context_model, bits, states, steps: int, batch: int, learning_rate: fl
 
 
 TRAINING_DEFAULTS = {"features": 64, "groups": 4, "checkerboard": False, "steps": 6000,
-                     "batch": 32, "learning_rate": 2e-3, "seed": 0}
+                     "batch": 32, "learning_rate": 2e-3, "seed": 0, "modeled_iterations": None}
 
 
 def add_code_arguments(parser):
@@ -123,15 +124,16 @@ def add_code_arguments(parser):
     parser.add_argument("--val-crops", type=int, default=128)
 
 
-def collect_train_val(args, seed: int):
+def collect_train_val(args, seed: int, iterations: int | None = None):
     """((bits, states) of the training crops, the same of the validation crops), for the
-    arguments of `add_code_arguments`."""
+    arguments of `add_code_arguments`, of the first `iterations` (default --iterations)."""
     model, params = zoo.load(args.model)
+    iterations = iterations or args.iterations
     tic = time.time()
     train_codes = collect_codes(model, params, input_pipeline.load_folder(args.train_dir),
-                                args.crop, args.crops, args.iterations, seed)
+                                args.crop, args.crops, iterations, seed)
     val_codes = collect_codes(model, params, input_pipeline.load_folder(args.val_dir),
-                              args.crop, args.val_crops, args.iterations, seed + 1)
+                              args.crop, args.val_crops, iterations, seed + 1)
     print(f"collected codes in {time.time() - tic:.0f} s", flush=True)
     return train_codes, val_codes
 
@@ -148,6 +150,8 @@ def main(argv=None):
     parser.add_argument("--batch", type=int)
     parser.add_argument("--learning-rate", type=float)
     parser.add_argument("--seed", type=int)
+    parser.add_argument("--modeled-iterations", type=int,
+                        help="model iterations 1..M only (default: all --iterations)")
     parser.set_defaults(**TRAINING_DEFAULTS)
     parser.add_argument("--force", action="store_true")
     args = parser.parse_args(argv)
@@ -156,11 +160,17 @@ def main(argv=None):
         parser.error(f"no such folder for --out: {out.parent}")
     if out.exists() and not args.force:
         parser.error(f"{out} exists (use --force to overwrite)")
+    modeled = args.modeled_iterations or args.iterations
+    if not 1 <= modeled <= args.iterations:
+        parser.error(f"--modeled-iterations must be 1..{args.iterations}, got {modeled}")
 
-    (train_bits, train_states), (val_bits, val_states) = collect_train_val(args, args.seed)
+    (train_bits, train_states), (val_bits, val_states) = collect_train_val(args, args.seed,
+                                                                           modeled)
     settings = {"features": args.features, "groups": args.groups,
                 "checkerboard": args.checkerboard,
                 "max_iterations": args.iterations}
+    if modeled < args.iterations:
+        settings["modeled_iterations"] = modeled
     context_model = ContextModel(**settings)
     tic = time.time()
     context_params = train(context_model, train_bits, train_states, args.steps, args.batch,
