@@ -3,16 +3,20 @@ network, the decoder network, the context model and the range coder (each call t
 completion), after a warm-up that compiles. Quiet machine only:
 
     python experiments/benchmarks/codec_profile.py IMAGE [--model ID] [--iterations 8] \
-        [--repeats 3] [--malloc retain|glibc]
+        [--repeats 3] [--malloc retain|glibc] [--modeled-iterations M]
 
 Prints medians over --repeats of each part's seconds per compress and per decompress, and the
 floor: the networks' FLOPs (encode runs E + D per iteration, decode D) over a float32 2048^3
 matmul's rate measured in the same run. `--malloc retain` (the default, as in the CLI) keeps
 freed memory in the process (`rnncomp.allocator`); `glibc` leaves glibc's defaults.
+`--modeled-iterations M` times the model's context model as if it modelled only iterations
+1..M (`ContextModel.modeled_iterations`; the later ones coded at p = 1/2): same work as an entry
+whose context model was fitted so, other file sizes.
 """
 
 import argparse
 import collections
+import dataclasses
 import statistics
 import sys
 import time
@@ -61,11 +65,15 @@ def main():
     parser.add_argument("--iterations", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--malloc", choices=("retain", "glibc"), default="retain")
+    parser.add_argument("--modeled-iterations", type=int)
     args = parser.parse_args()
     if args.malloc == "retain":
         allocator.retain_freed_memory()
     image = np.asarray(Image.open(args.image).convert("RGB"))
     rt = codec.from_zoo(args.model)
+    if args.modeled_iterations:
+        rt = dataclasses.replace(rt, context_model=rt.context_model.clone(
+            modeled_iterations=args.modeled_iterations))
     fns = rt.functions(bitstream.FORMAT_VERSION)
     data = codec.compress(image, rt, args.iterations)  # compiles
     codec.decompress(data, runtime=rt)
@@ -90,8 +98,9 @@ def main():
                     network_gflop(rt, *image.shape[:2], args.iterations), strict=True))
     parts = ["encoder network", "decoder network", "context model", "range coder", "other",
              "total"]
+    modeled = sum(map(rt.models, range(1, args.iterations + 1)))
     print(f"{args.image} {image.shape[1]}x{image.shape[0]}, {args.model}, {args.iterations} "
-          f"iterations, malloc {args.malloc}; float32 matmul {peak:.0f} GFLOP/s; medians of "
+          f"iterations, {modeled} with the context model, malloc {args.malloc}; float32 matmul {peak:.0f} GFLOP/s; medians of "
           f"{args.repeats}, seconds")
     print("| | " + " | ".join(parts) + " | network GFLOP | floor s | total / floor |")
     print("|---|" + "---|" * (len(parts) + 3))
