@@ -194,11 +194,12 @@ def _code_tile(rt: Runtime, height: int, width: int, version: int, iterations: i
     state = rt.model.decoder_init(1, ph, pw)
     previous = np.zeros((1, ph // STRIDE, pw // STRIDE, rt.model.bits), np.float32)
     for t in range(iterations):
+        modeled = rt.models(t + 1)
         known, target = rt.coding_passes(hb, wb, t + 1)
         known = np.pad(known, fill, mode="edge")
         coded = np.zeros((hb, wb, rt.model.bits), np.float32)
         for i in range(len(target)):
-            if rt.models(t + 1):
+            if modeled:
                 current = np.pad(coded, fill[1:], mode="edge")[None]
                 p = np.asarray(fns.probabilities(state, previous, current, known[i], t + 1))
                 p = p[0, :hb, :wb][target[i]]
