@@ -160,7 +160,7 @@ def main(argv=None):
         parser.error(f"no such folder for --out: {out.parent}")
     if out.exists() and not args.force:
         parser.error(f"{out} exists (use --force to overwrite)")
-    modeled = args.modeled_iterations or args.iterations
+    modeled = args.iterations if args.modeled_iterations is None else args.modeled_iterations
     if not 1 <= modeled <= args.iterations:
         parser.error(f"--modeled-iterations must be 1..{args.iterations}, got {modeled}")
 
