@@ -100,8 +100,8 @@ def main():
              "total"]
     modeled = sum(map(rt.models, range(1, args.iterations + 1)))
     print(f"{args.image} {image.shape[1]}x{image.shape[0]}, {args.model}, {args.iterations} "
-          f"iterations, {modeled} with the context model, malloc {args.malloc}; float32 matmul {peak:.0f} GFLOP/s; medians of "
-          f"{args.repeats}, seconds")
+          f"iterations, {modeled} with the context model, malloc {args.malloc}; float32 matmul "
+          f"{peak:.0f} GFLOP/s; medians of {args.repeats}, seconds")
     print("| | " + " | ".join(parts) + " | network GFLOP | floor s | total / floor |")
     print("|---|" + "---|" * (len(parts) + 3))
     for what, rows in runs.items():
