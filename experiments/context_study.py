@@ -24,6 +24,7 @@ from rnncomp.entropy.train_context import (
     add_code_arguments,
     bits_per_bit,
     collect_train_val,
+    model_settings,
     train,
 )
 
@@ -61,10 +62,8 @@ def main(argv=None):
     rows = []
     for name, s in runs:
         k = min(s["modeled_iterations"] or args.iterations, args.iterations)
-        context_model = ContextModel(features=s["features"], groups=s["groups"],
-                                     checkerboard=s["checkerboard"],
-                                     max_iterations=args.iterations,
-                                     modeled_iterations=k if k < args.iterations else None)
+        context_model = ContextModel(**model_settings(s["features"], s["groups"],
+                                                      s["checkerboard"], args.iterations, k))
         tic = time.time()
         context_params = train(context_model, train_bits[:k, :s["crops"]],
                                train_states[:k, :s["crops"]], s["steps"], s["batch"],

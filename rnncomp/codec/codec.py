@@ -193,10 +193,13 @@ def _code_tile(rt: Runtime, height: int, width: int, version: int, iterations: i
     fill = ((0, 0), (0, ph // STRIDE - hb), (0, pw // STRIDE - wb), (0, 0))
     state = rt.model.decoder_init(1, ph, pw)
     previous = np.zeros((1, ph // STRIDE, pw // STRIDE, rt.model.bits), np.float32)
+    passes = {}  # modeled or not: (known padded to the bucket, target)
     for t in range(iterations):
         modeled = rt.models(t + 1)
-        known, target = rt.coding_passes(hb, wb, t + 1)
-        known = np.pad(known, fill, mode="edge")
+        if modeled not in passes:
+            known, target = rt.coding_passes(hb, wb, t + 1)
+            passes[modeled] = np.pad(known, fill, mode="edge"), target
+        known, target = passes[modeled]
         coded = np.zeros((hb, wb, rt.model.bits), np.float32)
         for i in range(len(target)):
             if modeled:

@@ -109,6 +109,17 @@ def train(context_model, bits, states, steps: int, batch: int, learning_rate: fl
     return params
 
 
+def model_settings(features: int, groups: int, checkerboard: bool, iterations: int,
+                   modeled_iterations: int | None) -> dict:
+    """`ContextModel` settings (as a zoo entry records them) for codes of `iterations`
+    iterations, of which it models the first `modeled_iterations` (None: all)."""
+    settings = {"features": features, "groups": groups, "checkerboard": checkerboard,
+                "max_iterations": iterations}
+    if modeled_iterations is not None and modeled_iterations < iterations:
+        settings["modeled_iterations"] = modeled_iterations
+    return settings
+
+
 TRAINING_DEFAULTS = {"features": 64, "groups": 4, "checkerboard": False, "steps": 6000,
                      "batch": 32, "learning_rate": 2e-3, "seed": 0, "modeled_iterations": None}
 
@@ -166,11 +177,8 @@ def main(argv=None):
 
     (train_bits, train_states), (val_bits, val_states) = collect_train_val(args, args.seed,
                                                                            modeled)
-    settings = {"features": args.features, "groups": args.groups,
-                "checkerboard": args.checkerboard,
-                "max_iterations": args.iterations}
-    if modeled < args.iterations:
-        settings["modeled_iterations"] = modeled
+    settings = model_settings(args.features, args.groups, args.checkerboard, args.iterations,
+                              modeled)
     context_model = ContextModel(**settings)
     tic = time.time()
     context_params = train(context_model, train_bits, train_states, args.steps, args.batch,
