@@ -17,10 +17,16 @@ def _models(args):
     from rnncomp.models import zoo
 
     for entry in zoo.ZOO.values():
-        default = " (default)" if entry.id == zoo.DEFAULT_MODEL else ""
-        print(f"{entry.id}{default}\n    {entry.description}\n    trained: {entry.training}")
-    if not zoo.ZOO:
+        if entry.retired_at is None or args.all:
+            default = " (default)" if entry.id == zoo.DEFAULT_MODEL else ""
+            retired = (f"\n    retired: weights not packaged, restore with "
+                       f"`{zoo.restore_command(entry)}`" if entry.retired_at else "")
+            print(f"{entry.id}{default}\n    {entry.description}\n    trained: {entry.training}"
+                  f"{retired}")
+    if not zoo.shipped():
         print("no models shipped")
+    elif not args.all and len(zoo.shipped()) < len(zoo.ZOO):
+        print(f"({len(zoo.ZOO) - len(zoo.shipped())} retired models not listed: --all)")
 
 
 def _export(args):
@@ -166,6 +172,8 @@ def build_parser():
     add_eval_parser(sub)
 
     p = sub.add_parser("models", help="list the model zoo")
+    p.add_argument("--all", action="store_true",
+                   help="also the retired models, whose weights are not packaged")
     p.set_defaults(func=_models)
 
     sub.add_parser("train", help="train a config: --config FILE --workdir DIR "

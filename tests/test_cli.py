@@ -70,8 +70,19 @@ def test_unknown_model_is_one_line(capsys, tmp_path, png):
 def test_models_lists_the_zoo(capsys):
     code, out, _ = run(capsys, "models")
     assert code == 0
-    for model_id in zoo.ZOO:
-        assert model_id in out
+    listed = {line for line in out.splitlines() if line and not line.startswith((" ", "("))}
+    assert listed == {m + (" (default)" if m == zoo.DEFAULT_MODEL else "") for m in zoo.shipped()}
+    code, out, _ = run(capsys, "models", "--all")
+    assert code == 0 and all(model_id in out for model_id in zoo.ZOO)
+    assert out.count("retired: weights not packaged") == len(zoo.ZOO) - len(zoo.shipped())
+
+
+def test_a_retired_model_is_a_one_line_error(capsys, tmp_path, png, monkeypatch):
+    monkeypatch.delenv(zoo.WEIGHTS_DIR_VARIABLE, raising=False)
+    retired = next(m for m in zoo.ZOO if m not in zoo.shipped())
+    code, _, err = run(capsys, "compress", str(png), str(tmp_path / "o.rnnc"), "--model", retired)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "is retired" in err and "git show" in err and not (tmp_path / "o.rnnc").exists()
 
 
 def test_real_process_exit_status(tmp_path):

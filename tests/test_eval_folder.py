@@ -73,7 +73,7 @@ def run(tmp_path_factory):
                                runtime_overrides={"test-model": runtime},
                                iterations=ITERATIONS, command="test")
 
-    return evaluate, evaluate(), out
+    return evaluate, evaluate(), out, folder
 
 
 def _rows(out):
@@ -84,7 +84,7 @@ def _rows(out):
 
 
 def test_points_results_and_files(run):
-    _, summary, out = run
+    _, summary, out, _ = run
     assert summary.images == ["img0.png", "img1.png"]
     assert summary.computed == 2 * POINTS_PER_IMAGE and summary.reused == 0
     skipped = dict(summary.skipped)
@@ -121,7 +121,7 @@ def test_points_results_and_files(run):
 
 
 def test_rerun_reuses_points_and_recovers_a_partial_row(run):
-    evaluate, _, out = run
+    evaluate, _, out, _ = run
     again = evaluate()
     assert again.computed == 0 and again.reused == 2 * POINTS_PER_IMAGE
     assert len(_rows(out)) == 2 * POINTS_PER_IMAGE
@@ -132,6 +132,28 @@ def test_rerun_reuses_points_and_recovers_a_partial_row(run):
     recovered = evaluate()
     assert recovered.computed == 1 and recovered.reused == 2 * POINTS_PER_IMAGE - 1
     assert len(_rows(out)) == 2 * POINTS_PER_IMAGE
+
+
+def test_retired_models_are_tabulated_from_the_cache_without_their_weights(run, monkeypatch,
+                                                                          tmp_path):
+    _, first, out, folder = run
+    retired = zoo.ZooEntry(id="test-model", model={"name": "islam2021", "width": 1 / 16},
+                           weights="test-model.npz", sha256="0" * 64, description="retired",
+                           training="none", retired_at="0" * 40)
+    monkeypatch.setattr(zoo, "ZOO", {"test-model": retired})
+    monkeypatch.delenv(zoo.WEIGHTS_DIR_VARIABLE, raising=False)
+    again = evaluate_folder(folder, out, codecs=CODECS, qualities=QUALITIES,
+                            iterations=ITERATIONS, workers=1, command="test")
+    assert again.computed == 0
+    np.testing.assert_array_equal(again.table["ms-ssim-rgb"]["test-model"],
+                                  first.table["ms-ssim-rgb"]["test-model"])
+
+    fresh = evaluate_folder(folder, tmp_path, codecs=("jpeg420",), qualities=QUALITIES,
+                            workers=1)  # not cached here: the default leaves it out
+    assert set(fresh.table["ms-ssim-rgb"]) == {"jpeg420"}
+    with pytest.raises(zoo.RetiredModelError, match="retired"):  # asked for: it must load
+        evaluate_folder(folder, tmp_path, models=("test-model",), codecs=(),
+                        iterations=ITERATIONS)
 
 
 def test_empty_folder_and_bad_arguments(tmp_path):

@@ -1,6 +1,7 @@
 """Shipped models: hashes checked on load, weights that actually compress."""
 
 import hashlib
+from importlib import resources
 from pathlib import Path
 
 import jax
@@ -10,6 +11,7 @@ from PIL import Image
 
 from rnncomp.evaluation.metrics import psnr
 from rnncomp.models import islam2021, zoo
+from tests.conftest import git_blob
 
 SAMPLE = Path(__file__).resolve().parents[1] / "rnncomp" / "data" / "sample.png"
 
@@ -27,7 +29,7 @@ def test_weights_round_trip_and_hash_check():
         zoo.read_weights(corrupted, hashlib.sha256(data).hexdigest())
 
 
-@pytest.mark.parametrize("model_id", sorted(zoo.ZOO))
+@pytest.mark.parametrize("model_id", sorted(zoo.shipped()))
 def test_shipped_models_load_and_compress(model_id):
     model, params = zoo.load(model_id)  # checks the hash
     entry = zoo.get_entry(model_id)
@@ -39,5 +41,53 @@ def test_shipped_models_load_and_compress(model_id):
     assert psnr(x, decoded.astype(np.uint8)) > 20  # random weights give about 10 dB
 
 
+def _files(entry):
+    return {entry.weights} | ({entry.context_model["weights"]} if entry.context_model else set())
+
+
 def test_default_model_is_shipped():
-    assert zoo.DEFAULT_MODEL in zoo.ZOO
+    assert zoo.DEFAULT_MODEL in zoo.shipped()
+
+
+def test_the_package_holds_the_shipped_files_and_no_others():
+    packaged = {p.name for p in resources.files(zoo.WEIGHTS_PACKAGE).iterdir()
+                if p.name.endswith(".npz")}
+    assert packaged == set().union(*(_files(zoo.ZOO[m]) for m in zoo.shipped()))
+
+
+@pytest.mark.parametrize("model_id", sorted(set(zoo.ZOO) - set(zoo.shipped())))
+def test_retired_files_are_in_history_under_their_hashes(model_id):
+    entry = zoo.ZOO[model_id]
+    hashes = {entry.weights: entry.sha256}
+    if entry.context_model:
+        hashes[entry.context_model["weights"]] = entry.context_model["sha256"]
+    for name, sha256 in hashes.items():
+        data = git_blob(entry.retired_at, f"rnncomp/models/weights/{name}")
+        assert hashlib.sha256(data).hexdigest() == sha256
+
+
+def test_a_retired_model_says_how_to_restore_it_and_then_loads(tmp_path, monkeypatch):
+    params = islam2021(width=1 / 16).init(jax.random.PRNGKey(0))
+    data = zoo.weights_bytes(params)
+    entry = zoo.ZooEntry(id="old", model={"name": "islam2021", "width": 1 / 16},
+                         weights="old.npz", sha256=hashlib.sha256(data).hexdigest(),
+                         description="a retired test model", training="none",
+                         retired_at="0123456789abcdef0123456789abcdef01234567")
+    monkeypatch.setitem(zoo.ZOO, "old", entry)
+    monkeypatch.delenv(zoo.WEIGHTS_DIR_VARIABLE, raising=False)
+    assert "old" not in zoo.shipped()
+    with pytest.raises(zoo.RetiredModelError, match="git show 0123456789abcdef0123456789abcdef"
+                                                    "01234567:rnncomp/models/weights/old.npz"):
+        zoo.load("old")
+
+    monkeypatch.setenv(zoo.WEIGHTS_DIR_VARIABLE, str(tmp_path))
+    with pytest.raises(zoo.RetiredModelError):  # the folder lacks the file
+        zoo.load("old")
+    (tmp_path / "old.npz").write_bytes(data[:-1] + b"x")
+    with pytest.raises(zoo.WeightsError, match="does not match"):
+        zoo.load("old")
+    (tmp_path / "old.npz").write_bytes(data)
+    _, loaded = zoo.load("old")
+    np.testing.assert_allclose(jax.tree_util.tree_leaves(loaded)[0],
+                               jax.tree_util.tree_leaves(params)[0], rtol=1e-3, atol=1e-4)
+

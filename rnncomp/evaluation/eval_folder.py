@@ -34,9 +34,9 @@ import os
 import shlex
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -111,9 +111,10 @@ def evaluate_folder(
     limit: int | None = None,
     command: str | None = None,
 ) -> EvalSummary:
-    """Evaluate `codecs` (default: every available classical codec) and `models` (default: every
-    zoo model) on the images of `folder`; write points.csv, results/*.json, plots/rd*.{png,svg}
-    and summary.md under `out_dir`.
+    """Evaluate `codecs` (default: every available classical codec) and `models` (default: the
+    zoo's packaged models, and the retired ones that out_dir's points.csv holds) on the images of
+    `folder`; write points.csv, results/*.json, plots/rd*.{png,svg} and summary.md under
+    `out_dir`.
 
     `qualities` overrides DEFAULT_QUALITIES per codec; models are coded once with `iterations`
     iterations, one point per prefix. `runtime_overrides` maps model ids to Runtimes used instead
@@ -124,7 +125,8 @@ def evaluate_folder(
     """
     out_dir = Path(out_dir)
     runtime_overrides = dict(runtime_overrides or {})
-    models = list(zoo.ZOO if models is None else models)
+    default_models = models is None
+    models = zoo.shipped() if default_models else list(models)
     for model_id in models:
         if model_id not in runtime_overrides and model_id not in zoo.ZOO:
             raise ValueError(f"unknown model {model_id!r} (zoo: {', '.join(zoo.ZOO) or 'none'})")
@@ -141,18 +143,21 @@ def evaluate_folder(
             raise ValueError(f"no qualities given for codec {name!r}")
     if models and not 1 <= iterations <= MAX_ITERATIONS:
         raise ValueError(f"iterations must be 1..{MAX_ITERATIONS}, got {iterations}")
-    settings.update({model_id: tuple(range(1, iterations + 1)) for model_id in models})
-    if not settings:
+    if not settings and not models:
         raise ValueError("nothing to evaluate: no codecs and no models")
 
     images, skipped = _read_folder(Path(folder), limit)
     cache = PointCache(out_dir / "points.csv")
+    if default_models:  # retired models are tabulated from their cached points
+        cached = {curve for curve, _, _ in cache.keys()}
+        models += [m for m in zoo.ZOO if m not in models and m in cached]
+    settings.update({model_id: tuple(range(1, iterations + 1)) for model_id in models})
     needed = {(curve, name, s) for curve, values in settings.items() for name in images
               for s in values}
     reused = len(needed & cache.keys())
     failures = _compute_classical(cache, codecs, settings, images, workers)
     for model_id in models:
-        runtime = runtime_overrides.get(model_id) or runtime_from_zoo(model_id)
+        runtime = runtime_overrides.get(model_id) or partial(runtime_from_zoo, model_id)
         failures += _compute_model(cache, model_id, runtime, images, iterations)
     computed = len(needed & cache.keys()) - reused
 
@@ -385,15 +390,18 @@ def _compute_classical(cache: PointCache, codecs: Sequence[str],
     return failures
 
 
-def _compute_model(cache: PointCache, model_id: str, runtime: Runtime,
+def _compute_model(cache: PointCache, model_id: str, runtime: Runtime | Callable[[], Runtime],
                    images: Mapping[str, Path], iterations: int) -> list[tuple[str, str, str]]:
-    """Code each image once with all iterations; one point per prefix.
+    """Code each image once with all iterations; one point per prefix. A callable `runtime` is
+    called (loading the weights) only when some point is not cached.
 
     Returns the failures as (model, image, reason).
     """
     done = cache.keys()
     todo = [(image, path) for image, path in images.items()
             if any((model_id, image, k) not in done for k in range(1, iterations + 1))]
+    if todo and callable(runtime):
+        runtime = runtime()
     failures = []
     for i, (image, path) in enumerate(todo, 1):
         start = time.perf_counter()

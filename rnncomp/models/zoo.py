@@ -4,12 +4,18 @@ The id is written into every compressed file, so a record's architecture and wei
 a better model gets a new id. Weights are NumPy .npz archives (no pickle) of the parameter tree
 flattened to "encoder/rnn1/input_conv/kernel"-style keys, stored as float16, whose SHA-256 is
 checked on load.
+
+The package ships only the current models' weights. A record whose `retired_at` is set keeps its
+id and hash, but its files are not packaged: they are in the repository's tree at that commit,
+and load from the folder named by $RNNCOMP_WEIGHTS_DIR once restored there.
 """
 
 import dataclasses
 import hashlib
 import io
+import os
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
@@ -17,6 +23,7 @@ from rnncomp.models.architectures import build_model
 from rnncomp.models.iterative import RecurrentCodec
 
 WEIGHTS_PACKAGE = "rnncomp.models.weights"
+WEIGHTS_DIR_VARIABLE = "RNNCOMP_WEIGHTS_DIR"  # where retired models' restored files are read
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,6 +35,7 @@ class ZooEntry:
     description: str
     training: str  # compute and data that made the weights
     context_model: dict | None = None  # entropy model: {"settings", "weights", "sha256"}
+    retired_at: str | None = None  # a commit whose rnncomp/models/weights/ holds the files
 
 
 ZOO = {
@@ -57,6 +65,7 @@ ZOO = {
         ),
         ZooEntry(
             id="islam2021-gdn-bt6-msssim-w025-v6",
+            retired_at="9760ff30352cd10c71ba32cea56920acc88eae7c",
             model={"name": "islam2021", "width": 0.25, "block_transform": True},
             weights="islam2021-gdn-bt6-msssim-w025-v6.npz",
             sha256="78c510283cf02eb3f979136ee7dae8a18a2a0f4ff6f78c7012903552a649aa2e",
@@ -78,6 +87,7 @@ ZOO = {
         ),
         ZooEntry(
             id="islam2021-gdn-bt6-msssim-w025-v5",
+            retired_at="9760ff30352cd10c71ba32cea56920acc88eae7c",
             model={"name": "islam2021", "width": 0.25, "block_transform": True},
             weights="islam2021-gdn-bt6-msssim-w025-v5.npz",
             sha256="73942343ea0a986e5472c9876d24d4450b88d8993e68e52625d018922464f3a5",
@@ -99,6 +109,7 @@ ZOO = {
         ),
         ZooEntry(
             id="islam2021-gdn-bt6-msssim-w025-v4",
+            retired_at="9760ff30352cd10c71ba32cea56920acc88eae7c",
             model={"name": "islam2021", "width": 0.25, "block_transform": True},
             weights="islam2021-gdn-bt6-msssim-w025-v4.npz",
             sha256="81014cb0dbe7d39e7b32443bdfa81497d020e6e7880bb24ddab772b0eb601b7c",
@@ -120,6 +131,7 @@ ZOO = {
         ),
         ZooEntry(
             id="islam2021-gdn-bt6-msssim-w025-v3",
+            retired_at="9760ff30352cd10c71ba32cea56920acc88eae7c",
             model={"name": "islam2021", "width": 0.25, "block_transform": True},
             weights="islam2021-gdn-bt6-msssim-w025-v3.npz",
             sha256="45ad05c889e683313888f1a58a564ef23c6d2651f76a09918547ade82d72a5b4",
@@ -141,6 +153,7 @@ ZOO = {
         ),
         ZooEntry(
             id="islam2021-gdn-bt6-msssim-w025-v2",
+            retired_at="9760ff30352cd10c71ba32cea56920acc88eae7c",
             model={"name": "islam2021", "width": 0.25, "block_transform": True},
             weights="islam2021-gdn-bt6-msssim-w025-v2.npz",
             sha256="dd40bf56442fc6fbe60a5708cd5826ddaf532caca14e9435e9ff632cf85c49e5",
@@ -160,6 +173,7 @@ ZOO = {
         ),
         ZooEntry(
             id="islam2021-gdn-bt6-msssim-w025",
+            retired_at="9760ff30352cd10c71ba32cea56920acc88eae7c",
             model={"name": "islam2021", "width": 0.25, "block_transform": True},
             weights="islam2021-gdn-bt6-msssim-w025.npz",
             sha256="edc24e2eafe61a0870c060a37978191780f8a27ea04654ee82e14c045d179f0d",
@@ -181,6 +195,7 @@ ZOO = {
         ),
         ZooEntry(
             id="islam2021-gdn-bt-w025",
+            retired_at="9760ff30352cd10c71ba32cea56920acc88eae7c",
             model={"name": "islam2021", "width": 0.25, "block_transform": True},
             weights="islam2021-gdn-bt-w025.npz",
             sha256="19ccd1bc992784bc4b3c05ea197c5c644032f1307e5cdc7a2918f14bc207ca77",
@@ -222,6 +237,7 @@ ZOO = {
         ),
         ZooEntry(
             id="islam2021-gdn-w025-v3",
+            retired_at="9760ff30352cd10c71ba32cea56920acc88eae7c",
             model={"name": "islam2021", "width": 0.25},
             weights="islam2021-gdn-w025-v3.npz",
             sha256="4198fa11e0d12d1746b9a4266c26f9520e635dc0ac41bc7f5dce85c68251d736",
@@ -241,6 +257,7 @@ ZOO = {
         ),
         ZooEntry(
             id="islam2021-gdn-w025-v2",
+            retired_at="9760ff30352cd10c71ba32cea56920acc88eae7c",
             model={"name": "islam2021", "width": 0.25},
             weights="islam2021-gdn-w025-v2.npz",
             sha256="818d5d9dd2f85298ff5c250abdd467c87f0f7fbc4ee3c24cb7577e8ec1f1d673",
@@ -259,6 +276,7 @@ ZOO = {
         ),
         ZooEntry(
             id="islam2021-gdn-w025",
+            retired_at="9760ff30352cd10c71ba32cea56920acc88eae7c",
             model={"name": "islam2021", "width": 0.25},
             weights="islam2021-gdn-w025.npz",
             sha256="609332a700c7b10d5c1e4d20bdbd9df3485f88b2187c3589d86822106b87b3e4",
@@ -317,6 +335,7 @@ ZOO = {
         ),
         ZooEntry(
             id="toderici2017-lstm-bt6-msssim-w025-v2",
+            retired_at="9760ff30352cd10c71ba32cea56920acc88eae7c",
             model={"name": "toderici2017", "width": 0.25, "block_transform": True},
             weights="toderici2017-lstm-bt6-msssim-w025-v2.npz",
             sha256="396d655a18b154a4a22fa425f55230e80708dc78d68465b6ab9ab57cf553cb0f",
@@ -337,6 +356,7 @@ ZOO = {
         ),
         ZooEntry(
             id="toderici2017-lstm-bt6-msssim-w025",
+            retired_at="9760ff30352cd10c71ba32cea56920acc88eae7c",
             model={"name": "toderici2017", "width": 0.25, "block_transform": True},
             weights="toderici2017-lstm-bt6-msssim-w025.npz",
             sha256="1864ef87d41094e7716e8e763b7ccf0bdd44158357dad96c5f7d2df622049eb8",
@@ -359,6 +379,7 @@ ZOO = {
         ),
         ZooEntry(
             id="toderici2017-lstm-bt-w025",
+            retired_at="9760ff30352cd10c71ba32cea56920acc88eae7c",
             model={"name": "toderici2017", "width": 0.25, "block_transform": True},
             weights="toderici2017-lstm-bt-w025.npz",
             sha256="e586f4c0df9792ca8d6b1f69cec9331c84ad57a3bb5cdbd77eb5e3c8400565bc",
@@ -400,6 +421,7 @@ ZOO = {
         ),
         ZooEntry(
             id="toderici2017-lstm-w025-v2",
+            retired_at="9760ff30352cd10c71ba32cea56920acc88eae7c",
             model={"name": "toderici2017", "width": 0.25},
             weights="toderici2017-lstm-w025-v2.npz",
             sha256="b7805d9539d6d73a9d4b16bf9ec24c2253af3164ce5d0311d02e6658eeaff514",
@@ -420,6 +442,7 @@ ZOO = {
         ),
         ZooEntry(
             id="toderici2017-lstm-w025",
+            retired_at="9760ff30352cd10c71ba32cea56920acc88eae7c",
             model={"name": "toderici2017", "width": 0.25},
             weights="toderici2017-lstm-w025.npz",
             sha256="661cc250a42d1a0a90b3654c7c669fd397f3f2d04810042b3d972d7cae5d08d2",
@@ -440,6 +463,10 @@ DEFAULT_MODEL = "islam2021-gdn-bt6-msssim-w025-v7"
 
 
 class WeightsError(ValueError):
+    pass
+
+
+class RetiredModelError(WeightsError):
     pass
 
 
@@ -487,19 +514,41 @@ def read_weights(data: bytes, sha256: str | None = None):
         return unflatten({k: archive[k].astype(np.float32) for k in archive.files})
 
 
-def _packaged(name: str) -> bytes:
-    return resources.files(WEIGHTS_PACKAGE).joinpath(name).read_bytes()
+def shipped() -> list[str]:
+    """Ids whose weights are in the package."""
+    return [model_id for model_id, entry in ZOO.items() if entry.retired_at is None]
+
+
+def restore_command(entry: ZooEntry) -> str:
+    """The shell line that restores a retired entry's files from a clone of the repository."""
+    names = [entry.weights] + ([entry.context_model["weights"]] if entry.context_model else [])
+    return " && ".join(f"git show {entry.retired_at}:rnncomp/models/weights/{name} > "
+                       f"${WEIGHTS_DIR_VARIABLE}/{name}" for name in names)
+
+
+def _weights_file(entry: ZooEntry, name: str) -> bytes:
+    if entry.retired_at is None:
+        return resources.files(WEIGHTS_PACKAGE).joinpath(name).read_bytes()
+    folder = os.environ.get(WEIGHTS_DIR_VARIABLE)
+    if folder and (Path(folder) / name).is_file():
+        return (Path(folder) / name).read_bytes()
+    raise RetiredModelError(
+        f"model {entry.id!r} is retired and its weights are not packaged; in a clone of "
+        f"rnncomp run `{restore_command(entry)}` with {WEIGHTS_DIR_VARIABLE} set to a "
+        f"folder (`rnncomp models` lists the packaged models)")
 
 
 def load(model_id: str) -> tuple[RecurrentCodec, dict]:
     """(model, params) of a zoo entry, its weights' hash checked."""
     entry = get_entry(model_id)
-    return build_model(entry.model), read_weights(_packaged(entry.weights), entry.sha256)
+    data = _weights_file(entry, entry.weights)
+    return build_model(entry.model), read_weights(data, entry.sha256)
 
 
 def load_context_model(model_id: str):
     """(settings, params) of the entry's entropy model, or None when it has none."""
-    spec = get_entry(model_id).context_model
+    entry = get_entry(model_id)
+    spec = entry.context_model
     if spec is None:
         return None
-    return spec["settings"], read_weights(_packaged(spec["weights"]), spec["sha256"])
+    return spec["settings"], read_weights(_weights_file(entry, spec["weights"]), spec["sha256"])
