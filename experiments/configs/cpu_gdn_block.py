@@ -10,7 +10,7 @@ Commands:
         workdirs/bt/first3.npz --first 3 --val-dir ../shared/data/val
     rnncomp train --config experiments/configs/cpu_gdn_block.py --workdir workdirs/gdn_block
 
-Result: README, "The block transform".
+Result: docs/studies.md, "Why the late iterations stall, and the block transform".
 """
 
 from experiments.configs import cpu_gdn_finetune16s

@@ -12,7 +12,7 @@ Commands:
 
 Result (zoo id islam2021-gdn-bt6-msssim-w025, continued by `cpu_gdn_block6_msssim_long`; 0.27 h
 on 2 cores; validation as in `cpu_gdn_block6`): MS-SSIM 0.792 / 0.860 / 0.917 / 0.954 / 0.975
-after 1 / 2 / 4 / 8 / 16 iterations, PSNR 20.71 / 22.18 / 23.72 / 25.66 / 27.83 dB. README,
+after 1 / 2 / 4 / 8 / 16 iterations, PSNR 20.71 / 22.18 / 23.72 / 25.66 / 27.83 dB. docs/studies.md,
 "Training for MS-SSIM".
 """
 

@@ -9,7 +9,7 @@ order, same optimiser state):
 Result (zoo id islam2021-gdn-bt6-msssim-w025-v2; 0.52 h more on 2 cores, shared with other
 jobs; validation as in `cpu_gdn_block6`): MS-SSIM 0.800 / 0.868 / 0.923 / 0.959 / 0.977 after
 1 / 2 / 4 / 8 / 16 iterations (0.792 / 0.860 / 0.917 / 0.954 / 0.975 at step 500), PSNR
-20.81 / 22.33 / 23.90 / 25.80 / 27.85 dB. README, "Training for MS-SSIM".
+20.81 / 22.33 / 23.90 / 25.80 / 27.85 dB. docs/studies.md, "Training for MS-SSIM".
 """
 
 from experiments.configs import cpu_gdn_block6_msssim

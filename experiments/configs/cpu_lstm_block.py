@@ -7,7 +7,7 @@ Commands:
         workdirs/bt/lstm_first3.npz --first 3 --val-dir ../shared/data/val
     rnncomp train --config experiments/configs/cpu_lstm_block.py --workdir workdirs/lstm_block
 
-Result: README, "The block transform".
+Result: docs/studies.md, "Why the late iterations stall, and the block transform".
 """
 
 from experiments.configs import cpu_lstm_finetune16s

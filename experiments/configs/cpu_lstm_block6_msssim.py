@@ -10,7 +10,7 @@ Commands:
 
 Result (zoo id toderici2017-lstm-bt6-msssim-w025; 0.41 h on 2 cores shared with other jobs;
 validation as in `cpu_gdn_block6`): MS-SSIM 0.804 / 0.876 / 0.928 / 0.959 / 0.976 after 1 / 2 /
-4 / 8 / 16 iterations, PSNR 20.63 / 22.46 / 24.16 / 26.06 / 28.13 dB. README, "Training for
+4 / 8 / 16 iterations, PSNR 20.63 / 22.46 / 24.16 / 26.06 / 28.13 dB. docs/studies.md, "Training for
 MS-SSIM".
 """
 

@@ -10,7 +10,7 @@ order, same optimiser state):
 Result (zoo id toderici2017-lstm-bt6-msssim-w025-v2; 0.51 h more on 2 cores, shared with other
 jobs; validation as in `cpu_gdn_block6`): MS-SSIM 0.812 / 0.883 / 0.933 / 0.963 / 0.979 after
 1 / 2 / 4 / 8 / 16 iterations (0.804 / 0.876 / 0.928 / 0.959 / 0.976 at step 500), PSNR
-20.79 / 22.59 / 24.28 / 26.12 / 28.10 dB. README, "Training for MS-SSIM".
+20.79 / 22.59 / 24.28 / 26.12 / 28.10 dB. docs/studies.md, "Training for MS-SSIM".
 """
 
 from experiments.configs import cpu_lstm_block6_msssim

@@ -55,7 +55,7 @@ ZOO = {
             training="islam2021-gdn-bt6-msssim-w025-v6 (8.59 h), then 2331 steps of its "
                      "recipe at rate 6.25e-5 with batch 2 of 128x128 crops of "
                      "../shared/data/train (cpu_gdn_block6_msssim.py via experiments/ablate.py, "
-                     "README 'Training for MS-SSIM'); + 1.67 h on 1 CPU core",
+                     "docs/studies.md 'Training for MS-SSIM'); + 1.67 h on 1 CPU core",
             context_model={
                 "settings": {"features": 64, "groups": 4, "max_iterations": 16,
                              "checkerboard": False, "modeled_iterations": 5},
@@ -77,7 +77,7 @@ ZOO = {
             training="islam2021-gdn-bt6-msssim-w025-v5 (6.92 h), then 2635 steps of its "
                      "recipe at rate 6.25e-5 with batch 2 of 128x128 crops of "
                      "../shared/data/train (cpu_gdn_block6_msssim.py via experiments/ablate.py, "
-                     "README 'Training for MS-SSIM'); + 1.67 h on 1 CPU core",
+                     "docs/studies.md 'Training for MS-SSIM'); + 1.67 h on 1 CPU core",
             context_model={
                 "settings": {"features": 64, "groups": 4, "max_iterations": 16,
                              "checkerboard": False},
@@ -99,7 +99,7 @@ ZOO = {
             training="islam2021-gdn-bt6-msssim-w025-v4 (5.89 h), then 894 steps of its "
                      "recipe at rate 6.25e-5 with batch 2 of 128x128 crops of "
                      "../shared/data/train (cpu_gdn_block6_msssim.py via experiments/ablate.py, "
-                     "README 'Training for MS-SSIM'); + 1.03 h on 1 CPU core",
+                     "docs/studies.md 'Training for MS-SSIM'); + 1.03 h on 1 CPU core",
             context_model={
                 "settings": {"features": 64, "groups": 4, "max_iterations": 16,
                              "checkerboard": False},
@@ -121,7 +121,7 @@ ZOO = {
             training="islam2021-gdn-bt6-msssim-w025-v3 (4.99 h), then 900 steps of its "
                      "recipe at rate 6.25e-5 with batch 2 of 128x128 crops of "
                      "../shared/data/train (cpu_gdn_block6_msssim.py via experiments/ablate.py, "
-                     "README 'Training for MS-SSIM'); + 0.90 h on 1 CPU core",
+                     "docs/studies.md 'Training for MS-SSIM'); + 0.90 h on 1 CPU core",
             context_model={
                 "settings": {"features": 64, "groups": 4, "max_iterations": 16,
                              "checkerboard": False},
@@ -143,7 +143,7 @@ ZOO = {
             training="islam2021-gdn-bt6-msssim-w025-v2 (4.40 h), then 1500 steps of its "
                      "recipe at its final rate 6.25e-5 with batch 2 of 128x128 crops of "
                      "../shared/data/train (cpu_gdn_block6_msssim.py via experiments/ablate.py, "
-                     "README 'Training for MS-SSIM'); + 0.59 h on 2 CPU cores",
+                     "docs/studies.md 'Training for MS-SSIM'); + 0.59 h on 2 CPU cores",
             context_model={
                 "settings": {"features": 64, "groups": 4, "max_iterations": 16,
                              "checkerboard": False},
@@ -324,7 +324,7 @@ ZOO = {
             training="toderici2017-lstm-bt6-msssim-w025-v2 (3.85 h), then 1500 steps of its "
                      "recipe at its final rate 6.25e-5 with batch 2 of 128x128 crops of "
                      "../shared/data/train (cpu_lstm_block6_msssim.py via experiments/ablate.py, "
-                     "README 'Training for MS-SSIM'); + 0.91 h on 2 CPU cores, shared with "
+                     "docs/studies.md 'Training for MS-SSIM'); + 0.91 h on 2 CPU cores, shared with "
                      "other jobs",
             context_model={
                 "settings": {"features": 64, "groups": 4, "max_iterations": 16,
