@@ -151,6 +151,15 @@ def test_retired_models_are_tabulated_from_the_cache_without_their_weights(run, 
     fresh = evaluate_folder(folder, tmp_path, codecs=("jpeg420",), qualities=QUALITIES,
                             workers=1)  # not cached here: the default leaves it out
     assert set(fresh.table["ms-ssim-rgb"]) == {"jpeg420"}
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    lines = (out / "points.csv").read_text().splitlines(keepends=True)
+    (partial / "points.csv").write_text("".join(
+        line for line in lines if not line.startswith("test-model,img1.png,")))
+    summary = evaluate_folder(folder, partial, codecs=("jpeg420",), qualities=QUALITIES,
+                              iterations=ITERATIONS, workers=1)  # cached for one image only
+    assert set(summary.table["ms-ssim-rgb"]) == {"jpeg420"}
+    assert "retired" in dict(summary.skipped)["test-model"]
     with pytest.raises(zoo.RetiredModelError, match="retired"):  # asked for: it must load
         evaluate_folder(folder, tmp_path, models=("test-model",), codecs=(),
                         iterations=ITERATIONS)
