@@ -19,14 +19,15 @@ def _models(args):
     for entry in zoo.ZOO.values():
         if entry.retired_at is None or args.all:
             default = " (default)" if entry.id == zoo.DEFAULT_MODEL else ""
-            retired = (f"\n    retired: weights not packaged, restore with "
-                       f"`{zoo.restore_command(entry)}`" if entry.retired_at else "")
+            note = (f"\n    retired: weights not packaged, restore with "
+                    f"`{zoo.restore_command(entry)}`" if entry.retired_at else "")
             print(f"{entry.id}{default}\n    {entry.description}\n    trained: {entry.training}"
-                  f"{retired}")
-    if not zoo.shipped():
+                  f"{note}")
+    retired = len(zoo.ZOO) - len(zoo.shipped())
+    if len(zoo.ZOO) == retired:
         print("no models shipped")
-    elif not args.all and len(zoo.shipped()) < len(zoo.ZOO):
-        print(f"({len(zoo.ZOO) - len(zoo.shipped())} retired models not listed: --all)")
+    elif retired and not args.all:
+        print(f"({retired} retired models not listed: --all)")
 
 
 def _export(args):

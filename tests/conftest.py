@@ -42,8 +42,7 @@ def restore_retired(tmp_path, monkeypatch):
 
     def restore(model_id):
         entry = zoo.get_entry(model_id)
-        names = [entry.weights] + ([entry.context_model["weights"]] if entry.context_model else [])
-        for name in names:
+        for name in entry.files():
             (tmp_path / name).write_bytes(
                 git_blob(entry.retired_at, f"rnncomp/models/weights/{name}"))
 

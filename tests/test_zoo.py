@@ -41,10 +41,6 @@ def test_shipped_models_load_and_compress(model_id):
     assert psnr(x, decoded.astype(np.uint8)) > 20  # random weights give about 10 dB
 
 
-def _files(entry):
-    return {entry.weights} | ({entry.context_model["weights"]} if entry.context_model else set())
-
-
 def test_default_model_is_shipped():
     assert zoo.DEFAULT_MODEL in zoo.shipped()
 
@@ -52,16 +48,13 @@ def test_default_model_is_shipped():
 def test_the_package_holds_the_shipped_files_and_no_others():
     packaged = {p.name for p in resources.files(zoo.WEIGHTS_PACKAGE).iterdir()
                 if p.name.endswith(".npz")}
-    assert packaged == set().union(*(_files(zoo.ZOO[m]) for m in zoo.shipped()))
+    assert packaged == set().union(*(zoo.ZOO[m].files() for m in zoo.shipped()))
 
 
 @pytest.mark.parametrize("model_id", sorted(set(zoo.ZOO) - set(zoo.shipped())))
 def test_retired_files_are_in_history_under_their_hashes(model_id):
     entry = zoo.ZOO[model_id]
-    hashes = {entry.weights: entry.sha256}
-    if entry.context_model:
-        hashes[entry.context_model["weights"]] = entry.context_model["sha256"]
-    for name, sha256 in hashes.items():
+    for name, sha256 in entry.files().items():
         data = git_blob(entry.retired_at, f"rnncomp/models/weights/{name}")
         assert hashlib.sha256(data).hexdigest() == sha256
 

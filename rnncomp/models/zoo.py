@@ -37,6 +37,13 @@ class ZooEntry:
     context_model: dict | None = None  # entropy model: {"settings", "weights", "sha256"}
     retired_at: str | None = None  # a commit whose rnncomp/models/weights/ holds the files
 
+    def files(self) -> dict[str, str]:
+        """The entry's weights files (the network's, then the context model's) and hashes."""
+        files = {self.weights: self.sha256}
+        if self.context_model:
+            files[self.context_model["weights"]] = self.context_model["sha256"]
+        return files
+
 
 ZOO = {
     entry.id: entry
@@ -567,9 +574,8 @@ def shipped() -> list[str]:
 
 def restore_command(entry: ZooEntry) -> str:
     """The shell line that restores a retired entry's files from a clone of the repository."""
-    names = [entry.weights] + ([entry.context_model["weights"]] if entry.context_model else [])
     return " && ".join(f"git show {entry.retired_at}:rnncomp/models/weights/{name} > "
-                       f"${WEIGHTS_DIR_VARIABLE}/{name}" for name in names)
+                       f"${WEIGHTS_DIR_VARIABLE}/{name}" for name in entry.files())
 
 
 def _weights_file(entry: ZooEntry, name: str) -> bytes:
