@@ -138,10 +138,11 @@ def test_sharded_step_equals_single_device_step():
                                NamedSharding(mesh, P()))
         sharded_batch = jax.device_put(batch, NamedSharding(mesh, P("data")))
         assert len(sharded_batch.sharding.device_set) == 4
-        sharded, _ = jax.jit(step)(state, sharded_batch, rng)
-        for a, b in zip(jax.tree_util.tree_leaves(single.params),
-                        jax.tree_util.tree_leaves(sharded.params)):
-            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+        for form in (step, functools.partial(step, mesh=mesh)):  # jit's sharding, shard_map
+            sharded, _ = jax.jit(form)(state, sharded_batch, rng)
+            for a, b in zip(jax.tree_util.tree_leaves(single.params),
+                            jax.tree_util.tree_leaves(sharded.params), strict=True):
+                np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
         print("OK")
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
@@ -189,9 +190,11 @@ def test_training_on_two_cpu_devices_matches_one(folders, tmp_path):
     _, one = restore_params(tmp_path / "one")
     _, two = restore_params(tmp_path / "two")
     assert int(two.step) == 6
+    # Six Adam steps: parameters near zero (GDN's off-diagonal gamma) move by about the learning
+    # rate whatever their gradient's rounding, so the sums' orders show at 1e-6 there.
     for a, b in zip(jax.tree_util.tree_leaves(one.params),
                     jax.tree_util.tree_leaves(two.params), strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
     read = lambda run: [json.loads(line) for line in
                         (tmp_path / run / "eval.jsonl").read_text().splitlines()]
     for a, b in zip(read("one"), read("two"), strict=True):

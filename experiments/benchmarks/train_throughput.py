@@ -57,10 +57,11 @@ def prepared_step(name: str, images, count: int, iterations: int | None = None):
     model = build_model(config.model)
     state = create_train_state(jax.random.PRNGKey(0), config, model)
     weights = config.loss_weights if len(config.loss_weights) == config.iterations else None
-    step = jax.jit(configured_train_step(config, model,
-                                         iteration_weights(config.iterations, weights)),
-                   donate_argnums=0)
     data, replicated = mesh_shardings(config.batch_size, config.cpu_data_parallel)
+    step = jax.jit(configured_train_step(config, model,
+                                         iteration_weights(config.iterations, weights),
+                                         data.mesh),
+                   donate_argnums=0)
     batches = [jax.device_put(input_pipeline.random_crops(images, 0, i, config.batch_size,
                                                           config.data.crop_size), data)
                for i in range(count)]

@@ -413,9 +413,9 @@ def train_row(model, name, width, params, gmac, sizes: Sizes) -> Row:
     state = TrainState(step=jnp.zeros((), jnp.int32), params=own_params,
                        opt_state=tx.init(own_params), train_seconds=jnp.zeros((), jnp.float32),
                        tx=tx)
+    data, replicated = mesh_shardings(n)  # split and placed as `rnncomp train` does
     step = functools.partial(train_step, model=model, iterations=k,
-                             weights=iteration_weights(k), norm=1)
-    data, replicated = mesh_shardings(n)  # placed as `rnncomp train` places them
+                             weights=iteration_weights(k), norm=1, mesh=data.mesh)
     state, batch = jax.device_put(state, replicated), jax.device_put(batch, data)
     tic = time.perf_counter()
     with jax_precision():
@@ -544,30 +544,20 @@ def main():
     if image.shape[:2] != (h, w):
         parser.error(f"{args.image} is smaller than {w}x{h}")
 
-    jax_peak = matmul_gflops(matmul_size(), dtype=jnp.dtype(PRECISION))
-    torch_peak = torch_matmul_gflops()
-    peak = max(jax_peak, torch_peak)
-    torch_on = (torch.cuda.get_device_name() if DEVICE.type == "cuda"
-                else f"{torch.get_num_threads()} threads")
-    out = [f"jax {jax.__version__} ({jax.devices()[0].device_kind}, XLA's default threads), "
-           f"torch {torch.__version__} ({torch_on}), {os.cpu_count()} cores; precision "
-           f"{PRECISION}. {PRECISION} matmul {matmul_size()}^3: jax {jax_peak:.0f} GFLOP/s, "
-           f"torch {torch_peak:.0f} GFLOP/s; peak = {peak:.0f} GFLOP/s. "
-           f"Model {args.model}; malloc {args.malloc}; our training step on "
-           f"{len(mesh_shardings(sizes.batch)[0].mesh.devices)} CPU device(s); "
-           f"medians of {sizes.repeats}.", ""]
-    out += check_param_counts(sizes.widths) + [""]
-
+    peaks = {"jax": [matmul_gflops(matmul_size(), dtype=jnp.dtype(PRECISION))],
+             "torch": [torch_matmul_gflops()]}
+    peak = max(max(p) for p in peaks.values())
+    checks = check_param_counts(sizes.widths)
     rows = []
     for width in sizes.widths:
         model = ARCHITECTURES[args.model](width=width)
         params = model.init(jax.random.PRNGKey(0))
         try:
-            out.append(check_outputs(model, args.model, width, params))
+            checks.append(check_outputs(model, args.model, width, params))
         except AssertionError as e:
             if DEVICE.type == "cpu":
                 raise
-            out.append(f"CHECK FAILED on {DEVICE}: {e}")
+            checks.append(f"CHECK FAILED on {DEVICE}: {e}")
         gmac = gmac_per_patch(model, params)
         log(f"width {width:g}: {sum(gmac):.3f} GMAC per patch per iteration; training step")
         rows.append(train_row(model, args.model, width, params, gmac, sizes))
@@ -582,7 +572,22 @@ def main():
     if PRECISION == "float32":  # the codec's numerics are float32 by its format
         log("our codec")
         rows.append(codec_row(image, max(sizes.image_iterations), sizes.repeats))
-    out += ["", *table(rows, peak), "",
+    # The machine's speed drifts over a run (shared host): the peak is the best of the two
+    # frameworks' matmuls measured before and after the rows.
+    peaks["jax"].append(matmul_gflops(matmul_size(), dtype=jnp.dtype(PRECISION)))
+    peaks["torch"].append(torch_matmul_gflops())
+    peak = max(max(p) for p in peaks.values())
+    torch_on = (torch.cuda.get_device_name() if DEVICE.type == "cuda"
+                else f"{torch.get_num_threads()} threads")
+    measured = ", ".join(f"{name} {' / '.join(f'{g:.0f}' for g in p)}"
+                         for name, p in peaks.items())
+    out = [f"jax {jax.__version__} ({jax.devices()[0].device_kind}, XLA's default threads), "
+           f"torch {torch.__version__} ({torch_on}), {os.cpu_count()} cores; precision "
+           f"{PRECISION}. {PRECISION} matmul {matmul_size()}^3 before / after the rows: "
+           f"{measured} GFLOP/s; peak = {peak:.0f} GFLOP/s. "
+           f"Model {args.model}; malloc {args.malloc}; our training step on "
+           f"{len(mesh_shardings(sizes.batch)[0].mesh.devices)} CPU device(s); "
+           f"medians of {sizes.repeats}.", "", *checks, "", *table(rows, peak), "",
             "torch s / ours s > 1: ours is faster. Training-step FLOPs = 3 x forward. Encode runs "
             "the decoder too (the residual needs it): FLOPs = 2 x (E + 2 D) MACs. The codec's "
             "compile column is its first call minus the median."]

@@ -9,6 +9,8 @@ sign(x) also passes its gradient straight through, so training may use it too
 (`config.binarizer = "sign"`): no bit noise, at the price of a biased gradient.
 """
 
+import contextlib
+import contextvars
 from typing import Any
 
 import flax.linen as nn
@@ -17,10 +19,33 @@ import jax.numpy as jnp
 
 from rnncomp.layers.conv import Conv
 
+_batch_axis = contextvars.ContextVar("batch_axis", default=None)
+
+
+@contextlib.contextmanager
+def batch_split_over(axis_name):
+    """Inside `jax.shard_map` with the batch split over mesh axis `axis_name`: the stochastic
+    binarizers traced inside draw the whole batch's noise and keep their shard's rows, so that
+    the bits do not depend on how many devices share the batch. None: no split."""
+    token = _batch_axis.set(axis_name)
+    try:
+        yield
+    finally:
+        _batch_axis.reset(token)
+
+
+def _uniform(rng, shape, dtype):
+    axis = _batch_axis.get()
+    if axis is None:
+        return jax.random.uniform(rng, shape, dtype)
+    shards = jax.lax.axis_size(axis)
+    whole = jax.random.uniform(rng, (shape[0] * shards, *shape[1:]), dtype)
+    return jax.lax.dynamic_slice_in_dim(whole, jax.lax.axis_index(axis) * shape[0], shape[0])
+
 
 def stochastic_binarize(x, rng):
     """±1 with E[b] = x for x in [-1, 1], gradient passed straight through."""
-    u = jax.random.uniform(rng, x.shape, x.dtype)
+    u = _uniform(rng, x.shape, x.dtype)
     b = jnp.where(u < (1.0 + x) / 2.0, 1.0, -1.0).astype(x.dtype)
     return b + (x - jax.lax.stop_gradient(x))  # exactly ±1 forward, identity backward
 

@@ -12,7 +12,9 @@ stride-1 layers of at least 16x16 outputs the input gradient is XLA's transposed
 instead of the patch scatter (fwd+bwd of the widths/4 decoder's last cell, batch 32: 31 -> 23
 ms; a 16-iteration training step 1.64 -> 1.47 s). The backward recomputes the patches rather
 than keeping them: scan would stack them over iterations, 9x the activations, zero-filled and
-written every step (the same step 1.53 -> 1.32 s).
+written every step (the same step 1.53 -> 1.32 s). It builds them transposed, (k*k*C, N*H*W),
+from the input's transpose, the layout the weight gradient's matmul wants: XLA otherwise
+transposed the 9x larger patch array itself (about 8 % of the step, README "Performance").
 
 `conv_sum` also fuses a recurrent cell's W * x + U * h: terms with the same kernel size and
 stride are one convolution over their inputs concatenated on channels, and in training all
@@ -88,6 +90,27 @@ def extract_patches(x, kernel: int, stride: int):
     return jnp.concatenate(shifts, axis=-1)
 
 
+def _transposed_patches(x, kernel: int, stride: int):
+    """extract_patches(x, kernel, stride) transposed to (kernel*kernel*C, N*H'*W'), built from
+    x's transpose: whole shifted planes side by side, 1/(kernel*kernel) the transposing."""
+    n, h, w, c = x.shape
+    x = x.transpose(3, 0, 1, 2)
+    ph, pw = same_padding(h, kernel, stride), same_padding(w, kernel, stride)
+    x = jnp.pad(x, ((0, 0), (0, 0), ph, pw))
+    oh, ow = -(-h // stride), -(-w // stride)
+    shifts = [
+        x[:, :, dy:dy + (oh - 1) * stride + 1:stride, dx:dx + (ow - 1) * stride + 1:stride]
+        for dy in range(kernel) for dx in range(kernel)
+    ]
+    return jnp.concatenate(shifts, axis=0).reshape(kernel * kernel * c, -1)
+
+
+def _all_transposed_patches(xs, kernel_sizes, strides):
+    """The transpose of `_patches`: (sum_i k_i*k_i*C_i, N*H'*W')."""
+    return jnp.concatenate([_transposed_patches(x, k, s) for x, k, s in
+                            zip(xs, kernel_sizes, strides, strict=True)], axis=0)
+
+
 def _patches(xs, kernel_sizes, strides):
     """All terms' patches side by side: (N, H', W', sum_i k_i*k_i*C_i)."""
     return jnp.concatenate([extract_patches(x, k, s) for x, k, s in
@@ -144,8 +167,9 @@ def _conv_sum_fwd(xs, kernels, strides, form):
 def _conv_sum_bwd(strides, form, residuals, g):
     xs, kernels = residuals
     sizes = [w.shape[0] for w in kernels]
-    patches, matrix = _patches(xs, sizes, strides), _matrix(kernels)
-    d_matrix = jnp.einsum("nhwk,nhwf->kf", patches, g)
+    matrix = _matrix(kernels)
+    g_rows = g.reshape(-1, g.shape[-1])
+    d_matrix = jnp.dot(_all_transposed_patches(xs, sizes, strides), g_rows)
     splits = list(itertools.accumulate(w.shape[0] * w.shape[1] * w.shape[2] for w in kernels))
     d_kernels = [d.reshape(w.shape) for d, w in
                  zip(jnp.split(d_matrix, splits[:-1]), kernels, strict=True)]

@@ -147,6 +147,10 @@ class RecurrentCodec:
             return (enc_carry, dec_carry, reconstruction), (reconstruction, bits)
 
         init = (self.encoder.zero_carry(n, h, w), *self.decoder_init(n, h, w))
+        # Inside jax.shard_map the carries must vary over the mesh axes that x varies over, as
+        # the step's outputs do: adding a zero of x's type makes them so (elsewhere a no-op).
+        zero = jnp.zeros_like(x, shape=())
+        init = jax.tree_util.tree_map(lambda a: a + zero, init)
         _, (reconstructions, bits) = jax.lax.scan(step, init, jnp.arange(iterations))
         return reconstructions, bits
 

@@ -18,6 +18,7 @@ with `log=True` each iteration's bracket is a logarithm.
 
 import functools
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -46,13 +47,17 @@ def residual_losses(x, reconstructions, norm: int = 1):
 
 
 def residual_loss(x, reconstructions, weights, norm: int = 1, log: bool = False,
-                  ms_ssim_weight: float = 0.0):
+                  ms_ssim_weight: float = 0.0, axis_name=None):
     """L = Σ_t w_t · ℓ_t, ℓ_t = (1 - α) · mean |r_t|^norm + α · (1 - MS-SSIM_t) with α =
-    `ms_ssim_weight`, or Σ_t w_t · log ℓ_t with `log`."""
+    `ms_ssim_weight`, or Σ_t w_t · log ℓ_t with `log`. With `axis_name` (inside
+    `jax.shard_map`, the batch split in equal shards over that mesh axis) each ℓ_t is the mean
+    over all shards, so L is the whole batch's loss."""
     losses = residual_losses(x, reconstructions, norm)
     if ms_ssim_weight:
         quality = jnp.mean(ms_ssim(x[None], reconstructions), axis=1)
         losses = (1 - ms_ssim_weight) * losses + ms_ssim_weight * (1 - quality)
+    if axis_name is not None:
+        losses = jax.lax.pmean(losses, axis_name)
     return jnp.sum(weights * (jnp.log(losses) if log else losses))
 
 

@@ -25,7 +25,7 @@ from flax import struct, traverse_util
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from rnncomp.evaluation.metrics import ms_ssim, psnr
-from rnncomp.layers import conv
+from rnncomp.layers import binarizer, conv
 from rnncomp.models import RecurrentCodec, build_model, count_params, zoo
 from rnncomp.training import input_pipeline
 from rnncomp.training.losses import iteration_weights, residual_loss, residual_losses
@@ -108,25 +108,44 @@ def to_float(batch):
 
 
 def train_step(state: TrainState, batch, rng, *, model, iterations, weights, norm,
-               stochastic=True, log=False, ms_ssim_weight=0.0):
+               stochastic=True, log=False, ms_ssim_weight=0.0, mesh=None):
     """One Adam step on L = Σ_t w_t mean|r_t| (or its `log` or MS-SSIM forms, losses.py), with the
     stochastic binarizer (or, with `stochastic=False`, the sign); both pass their gradient
     straight through.
+
+    With a `mesh` (axis "data") the loss and gradients are computed data-parallel: each device
+    differentiates its share of the batch and the gradients are summed once, after the
+    iterations' backward scan (under plain `jit` sharding XLA's partitioner sums each
+    iteration's weight gradients inside that scan, one all-reduce per iteration). The result
+    is the single-device step's, up to float rounding.
 
     A non-finite loss or gradient leaves the state unchanged and sets metrics["finite"] = False.
     """
     x = to_float(batch)
     rng = jax.random.fold_in(rng, state.step)
 
-    def loss_fn(params):
-        reconstructions, _ = model(params, x, iterations, rng if stochastic else None)
-        loss = residual_loss(x, reconstructions, weights, norm, log, ms_ssim_weight)
-        return loss, reconstructions
+    def loss_and_grads(params, x, rng, axis_name=None):
+        def loss_fn(params):
+            if axis_name is not None:  # this device's copy: its gradient stays local
+                params = jax.lax.pcast(params, axis_name, to="varying")
+            with binarizer.batch_split_over(axis_name):
+                reconstructions, _ = model(params, x, iterations, rng if stochastic else None)
+            loss = residual_loss(x, reconstructions, weights, norm, log, ms_ssim_weight,
+                                 axis_name)
+            return loss, reconstructions
 
-    (loss, reconstructions), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
+        return jax.value_and_grad(loss_fn, has_aux=True)(params)
+
+    if mesh is not None:
+        data, replicated = PartitionSpec("data"), PartitionSpec()
+        loss_and_grads = jax.shard_map(
+            functools.partial(loss_and_grads, axis_name="data"), mesh=mesh,
+            in_specs=(replicated, data, replicated),
+            out_specs=((replicated, PartitionSpec(None, "data")), replicated))
+    (loss, reconstructions), grads = loss_and_grads(state.params, x, rng)
     updates, opt_state = state.tx.update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
-    grad_norm = optax.global_norm(grads)
+    grad_norm = optax.tree.norm(grads)
     finite = jnp.isfinite(loss) & jnp.isfinite(grad_norm)
     keep = lambda new, old: jax.tree_util.tree_map(lambda a, b: jnp.where(finite, a, b), new, old)
     state = state.replace(step=state.step + 1, params=keep(params, state.params),
@@ -235,17 +254,17 @@ def restore_params(workdir, config=None):
     return model, state
 
 
-def configured_train_step(config: ml_collections.ConfigDict, model, weights):
+def configured_train_step(config: ml_collections.ConfigDict, model, weights, mesh=None):
     """`train_step` with the config's iterations, binarizer and loss, iteration weights
-    `weights`, and the convolutions' operands in `config.conv_operand_dtype`:
-    (state, batch, rng) → (state, metrics), not yet jitted."""
+    `weights`, the convolutions' operands in `config.conv_operand_dtype` and the batch split
+    over `mesh`'s devices when given: (state, batch, rng) → (state, metrics), not yet jitted."""
     if config.conv_operand_dtype not in CONV_OPERAND_DTYPES:
         raise ValueError(f"unknown conv_operand_dtype {config.conv_operand_dtype!r}: choose one "
                          f"of {CONV_OPERAND_DTYPES}")
     step = functools.partial(train_step, model=model, iterations=config.iterations,
                              weights=weights, norm=config.loss_norm,
                              stochastic=config.binarizer == "stochastic", log=config.loss_log,
-                             ms_ssim_weight=config.loss_ms_ssim_weight)
+                             ms_ssim_weight=config.loss_ms_ssim_weight, mesh=mesh)
     operands = None if config.conv_operand_dtype == "float32" else config.conv_operand_dtype
 
     def traced_with_operand_dtype(state, batch, rng):
@@ -289,7 +308,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Train
         writer.write_hparams(_flatten(config.to_dict()))
         writer.write_scalars(0, {"params": count_params(state.params)})
 
-    step_fn = jax.jit(configured_train_step(config, model, weights), donate_argnums=0)
+    step_fn = jax.jit(configured_train_step(config, model, weights, data_sharding.mesh),
+                      donate_argnums=0)
     eval_fn = jax.jit(functools.partial(eval_step, model=model,
                                         iterations=config.eval_iterations))
     progress = periodic_actions.ReportProgress(num_train_steps=config.num_train_steps,
