@@ -31,6 +31,10 @@ from rnncomp.training import input_pipeline  # noqa: E402
 from rnncomp.training.train import use_cpu_cores_as_devices  # noqa: E402
 
 
+# Events inside others: the executor's span around a thunk sequence, a collective's waits.
+NESTED = ("ThunkExecutor", "Rendezvous", "Wait:")
+
+
 def kinds_per_thread(trace: Path, steps: int) -> dict[str, collections.Counter]:
     """{XLA worker thread: Counter(kind -> ms per step)} from a Perfetto trace."""
     events = json.load(gzip.open(trace))
@@ -41,7 +45,7 @@ def kinds_per_thread(trace: Path, steps: int) -> dict[str, collections.Counter]:
     for e in events:
         thread = names.get((e.get("pid"), e.get("tid")), "")
         if e.get("ph") != "X" or not thread.startswith("tf_XLAEigen") \
-                or e["name"].startswith("ThunkExecutor"):
+                or e["name"].startswith(NESTED):
             continue
         out[thread][re.sub(r"[.\d]+$", "", e["name"])] += e["dur"] / 1e3 / steps
     return out
