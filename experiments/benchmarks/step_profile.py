@@ -30,7 +30,6 @@ from rnncomp import allocator  # noqa: E402
 from rnncomp.training import input_pipeline  # noqa: E402
 from rnncomp.training.train import use_cpu_cores_as_devices  # noqa: E402
 
-
 # Events inside others: the executor's span around a thunk sequence, a collective's waits.
 NESTED = ("ThunkExecutor", "Rendezvous", "Wait:")
 
