@@ -75,34 +75,30 @@ def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
     return total // 2, total - total // 2
 
 
+def _shifted_views(x, kernel: int, stride: int, axes=(1, 2)):
+    """x 'SAME'-padded along its two spatial `axes`, then the kernel*kernel views of it shifted
+    by (dy, dx) and strided, in (dy, dx) order: the inputs each kernel tap multiplies."""
+    (h, w), (ay, ax) = (x.shape[a] for a in axes), axes
+    padding = [(0, 0)] * x.ndim
+    padding[ay], padding[ax] = same_padding(h, kernel, stride), same_padding(w, kernel, stride)
+    x = jnp.pad(x, padding)
+    oh, ow = -(-h // stride), -(-w // stride)
+    slice_in = jax.lax.slice_in_dim
+    return [slice_in(slice_in(x, dy, dy + (oh - 1) * stride + 1, stride, ay),
+                     dx, dx + (ow - 1) * stride + 1, stride, ax)
+            for dy in range(kernel) for dx in range(kernel)]
+
+
 def extract_patches(x, kernel: int, stride: int):
     """(N, H, W, C) -> (N, H', W', kernel*kernel*C), ordered (dy, dx, c) like an HWIO kernel."""
-    if kernel == 1:
-        return x[:, ::stride, ::stride, :]
-    n, h, w, c = x.shape
-    ph, pw = same_padding(h, kernel, stride), same_padding(w, kernel, stride)
-    x = jnp.pad(x, ((0, 0), ph, pw, (0, 0)))
-    oh, ow = -(-h // stride), -(-w // stride)
-    shifts = [
-        x[:, dy:dy + (oh - 1) * stride + 1:stride, dx:dx + (ow - 1) * stride + 1:stride, :]
-        for dy in range(kernel) for dx in range(kernel)
-    ]
-    return jnp.concatenate(shifts, axis=-1)
+    return jnp.concatenate(_shifted_views(x, kernel, stride), axis=-1)
 
 
 def _transposed_patches(x, kernel: int, stride: int):
     """extract_patches(x, kernel, stride) transposed to (kernel*kernel*C, N*H'*W'), built from
     x's transpose: whole shifted planes side by side, 1/(kernel*kernel) the transposing."""
-    n, h, w, c = x.shape
-    x = x.transpose(3, 0, 1, 2)
-    ph, pw = same_padding(h, kernel, stride), same_padding(w, kernel, stride)
-    x = jnp.pad(x, ((0, 0), (0, 0), ph, pw))
-    oh, ow = -(-h // stride), -(-w // stride)
-    shifts = [
-        x[:, :, dy:dy + (oh - 1) * stride + 1:stride, dx:dx + (ow - 1) * stride + 1:stride]
-        for dy in range(kernel) for dx in range(kernel)
-    ]
-    return jnp.concatenate(shifts, axis=0).reshape(kernel * kernel * c, -1)
+    views = _shifted_views(x.transpose(3, 0, 1, 2), kernel, stride, axes=(2, 3))
+    return jnp.concatenate(views, axis=0).reshape(kernel * kernel * x.shape[-1], -1)
 
 
 def _all_transposed_patches(xs, kernel_sizes, strides):
