@@ -17,6 +17,7 @@ bpp (k/8).
 import argparse
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -32,25 +33,36 @@ from rnncomp.training.train import train_and_evaluate, use_cpu_cores_as_devices 
 
 
 def load_config(spec: str, budget: dict) -> tuple[str, ml_collections.ConfigDict]:
-    """(name, config) of NAME=CONFIG[:ARG][:key=value,...], `budget` set before the overrides."""
+    """(name, config) of NAME=CONFIG[:ARG][:key=value,...], `budget` set before the overrides.
+
+    A value is JSON for non-string keys (`loss_weights=[1,0.5]`: commas inside a value are kept,
+    the next override starts at `,key=`). Raises ValueError with a one-line message."""
     name, _, rest = spec.partition("=")
     path, *parts = rest.split(":")
     args = [p for p in parts if "=" not in p]
     overrides = ",".join(p for p in parts if "=" in p)
+    if not Path(path).is_file():
+        raise ValueError(f"{name}: no config file {path}")
     module_spec = importlib.util.spec_from_file_location(f"ablate_{name}", path)
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
     config = module.get_config(*args)
     with config.unlocked():
         config.update(budget)
-    for item in filter(None, overrides.split(",")):
+    for item in filter(None, re.split(r",(?=[\w.]+=)", overrides)):
         key, _, value = item.partition("=")
         node = config
         *parents, leaf = key.split(".")
-        for p in parents:
-            node = node[p]
-        current = node[leaf]
-        node[leaf] = type(current)(json.loads(value)) if not isinstance(current, str) else value
+        try:
+            for p in parents:
+                node = node[p]
+            current = node[leaf]
+        except (KeyError, AttributeError):
+            raise ValueError(f"{name}: {path} has no key {key!r}") from None
+        try:
+            node[leaf] = value if isinstance(current, str) else type(current)(json.loads(value))
+        except (ValueError, TypeError):
+            raise ValueError(f"{name}: bad value for {key}: {value!r}") from None
     return name, config
 
 
@@ -71,7 +83,10 @@ def main(argv=None):
     budget = ({"max_train_minutes": args.minutes} if args.minutes else
               {"num_train_steps": args.steps})
     budget["eval_every_steps"] = 10**9  # evaluate once, at the end
-    runs = [load_config(spec, budget) for spec in args.specs]
+    try:
+        runs = [load_config(spec, budget) for spec in args.specs]
+    except ValueError as e:
+        parser.error(str(e))
     if argv is None and all(config.cpu_data_parallel for _, config in runs):
         use_cpu_cores_as_devices()  # as `rnncomp train` would for each of them
     rows = []

@@ -86,3 +86,22 @@ def test_context_study_run_equals_train_context(tmp_path, capsys):
     assert len(first["val_bits_per_bit"]) == 1
     np.testing.assert_allclose(rows["b"]["val_bits_per_bit"], first["val_bits_per_bit"],
                                atol=1e-4)
+
+
+def test_ablate_spec_overrides():
+    from experiments.ablate import load_config
+
+    spec = ("w=experiments/configs/cpu_gdn.py:learning_rate=1e-4,"
+            "loss_weights=[1.0,0.5,0.25],model.block_transform=true,lr_boundaries=[]")
+    name, config = load_config(spec, {"num_train_steps": 7})
+    assert name == "w"
+    assert config.learning_rate == 1e-4
+    assert config.loss_weights == (1.0, 0.5, 0.25)
+    assert config.model.block_transform is True
+    assert config.lr_boundaries == ()
+    assert config.num_train_steps == 7
+    for bad, message in [("x=experiments/configs/cpu_gdn.py:no_such_key=1", "no key"),
+                         ("x=experiments/configs/cpu_gdn.py:learning_rate=[1,", "bad value"),
+                         ("x=experiments/configs/missing.py", "no config file")]:
+        with pytest.raises(ValueError, match=message):
+            load_config(bad, {})
