@@ -92,6 +92,26 @@ def test_real_process_exit_status(tmp_path):
     assert result.stderr.startswith("rnncomp: error:") and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("config,extra,message", [
+    ("missing.py", [], "cannot load the config: [Errno 2] No such file"),
+    ("syntax.py", [], "cannot load the config: invalid syntax"),
+    ("no_function.py", [], "cannot load the config: the file defines no get_config()"),
+    ("experiments/configs/cpu_gdn.py", ["--config.no_such_key=1"], "unknown config key"),
+    ("experiments/configs/cpu_gdn.py", ["--config.learning_rate=fast"], "could not convert"),
+])
+def test_train_config_errors_are_one_line(tmp_path, config, extra, message):
+    (tmp_path / "syntax.py").write_text("def get_config(:\n")
+    (tmp_path / "no_function.py").write_text("x = 1\n")
+    path = config if config.startswith("experiments/") else str(tmp_path / config)
+    result = subprocess.run([sys.executable, "-m", "rnncomp.cli", "train", "--config", path,
+                             "--workdir", str(tmp_path / "run"), *extra],
+                            capture_output=True, text=True)
+    error = [line for line in result.stderr.splitlines() if "rnncomp train: error:" in line]
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(error) == 1 and message in error[0], result.stderr[-2000:]
+    assert not (tmp_path / "run").exists()
+
+
 def test_quality_psnr_in_bands_equals_metrics_and_msssim_has_a_size_limit(monkeypatch):
     from rnncomp import cli
     from rnncomp.evaluation.metrics import psnr

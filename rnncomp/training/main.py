@@ -61,10 +61,23 @@ def run(argv=None):
 
 def _parse_flags(argv):
     try:
-        return FLAGS(argv)
-    except (flags.Error, ValueError, KeyError, AttributeError, OSError) as e:
-        message = " ".join(str(e).split())
-        if isinstance(e, KeyError | AttributeError):
-            message = f"unknown config key {message}"
-        print(f"rnncomp train: error: {message}", file=sys.stderr)
+        argv = FLAGS(argv)
+        FLAGS.config.get("workdir")  # config_flags reports an unreadable file on first use
+        return argv
+    except (flags.Error, ValueError, KeyError, AttributeError, OSError, SyntaxError) as e:
+        print(f"rnncomp train: error: {_describe(e)}", file=sys.stderr)
         sys.exit(2)
+
+
+def _describe(e: Exception) -> str:
+    """One line for a flag or config file error."""
+    lines = str(e).strip().splitlines() or [type(e).__name__]
+    if isinstance(e, SyntaxError):
+        return f"cannot load the config: {e.msg} ({e.filename}, line {e.lineno})"
+    if isinstance(e, OSError):  # config_flags' message ends with the cause: "[Errno 2] ..."
+        return f"cannot load the config: {lines[-1].strip()}"
+    if isinstance(e, AttributeError) and "get_config" in lines[0]:
+        return "cannot load the config: the file defines no get_config()"
+    if isinstance(e, KeyError | AttributeError):
+        return f"unknown config key {' '.join(lines)}"
+    return " ".join(" ".join(lines).split())
