@@ -33,6 +33,8 @@ def _models(args):
 def _export(args):
     from rnncomp.training.export import export
 
+    if Path(args.out).exists() and not args.force:  # before the slow restore
+        raise FileExistsError(17, "output exists (use --force to overwrite)", str(args.out))
     digest, size = export(args.workdir, args.out, force=args.force)
     print(f"wrote {args.out} ({size / 1e6:.2f} MB), sha256 {digest}")
 

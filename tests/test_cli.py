@@ -85,6 +85,13 @@ def test_a_retired_model_is_a_one_line_error(capsys, tmp_path, png, monkeypatch)
     assert "is retired" in err and "git show" in err and not (tmp_path / "o.rnnc").exists()
 
 
+def test_export_refuses_an_existing_output_before_reading_the_workdir(capsys, tmp_path):
+    out = tmp_path / "weights.npz"
+    out.write_bytes(b"keep")
+    code, _, err = run(capsys, "export", str(tmp_path / "no_run"), str(out))
+    assert code == 2 and "output exists" in err and out.read_bytes() == b"keep"
+
+
 def test_real_process_exit_status(tmp_path):
     result = subprocess.run([sys.executable, "-m", "rnncomp.cli", "info", str(tmp_path)],
                             capture_output=True, text=True)
