@@ -4,6 +4,7 @@ import hashlib
 import jax
 import numpy as np
 import pytest
+from PIL import Image
 
 from rnncomp.codec import bitstream
 from rnncomp.codec.codec import Runtime, compress, decompress
@@ -120,3 +121,20 @@ def test_train_context_rejects_a_bad_out_before_collecting_codes(tmp_path, capsy
     err = capsys.readouterr().err
     assert "no such folder for --out" in err and "exists (use --force" in err
     assert existing.read_bytes() == b"keep"
+
+
+@pytest.mark.parametrize("model,folder,message", [
+    ("not-a-model", "train", "unknown model id 'not-a-model'"),
+    (zoo.DEFAULT_MODEL, "absent", "data folder not found"),
+])
+def test_train_context_bad_model_or_folder_is_one_line(tmp_path, capsys, model, folder, message):
+    from rnncomp.entropy.train_context import main
+
+    (tmp_path / "train").mkdir()
+    Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(tmp_path / "train" / "a.png")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--model", model, "--train-dir", str(tmp_path / folder),
+              "--val-dir", str(tmp_path / folder), "--out", str(tmp_path / "ctx.npz")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exit_info.value.code == 2 and len(err) == 1 and message in err[0]
+    assert not (tmp_path / "ctx.npz").exists()

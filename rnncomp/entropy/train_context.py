@@ -22,6 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from rnncomp import errors
 from rnncomp.codec.io import write_atomic
 from rnncomp.entropy.context_model import ContextModel, coding_passes
 from rnncomp.models import zoo
@@ -175,8 +176,11 @@ def main(argv=None):
     if not 1 <= modeled <= args.iterations:
         parser.error(f"--modeled-iterations must be 1..{args.iterations}, got {modeled}")
 
-    (train_bits, train_states), (val_bits, val_states) = collect_train_val(args, args.seed,
-                                                                           modeled)
+    try:
+        codes = collect_train_val(args, args.seed, modeled)
+    except errors.USER_ERRORS as e:  # an unknown model id, a missing or empty folder
+        parser.exit(2, f"{parser.prog}: error: {errors.describe(e)}\n")
+    (train_bits, train_states), (val_bits, val_states) = codes
     settings = model_settings(args.features, args.groups, args.checkerboard, args.iterations,
                               modeled)
     context_model = ContextModel(**settings)
