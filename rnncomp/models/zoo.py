@@ -49,7 +49,32 @@ ZOO = {
     entry.id: entry
     for entry in (
         ZooEntry(
+            id="islam2021-gdn-bt6-msssim-w025-v9",
+            model={"name": "islam2021", "width": 0.25, "block_transform": True},
+            weights="islam2021-gdn-bt6-msssim-w025-v9.npz",
+            sha256="14b9ea3506a7d63520a61a8db4cda12e915a5b5f883b8b489a539fe5b049d4c6",
+            description="Islam et al. 2021 GDN model at 1/4 widths, LSTM cells, additive "
+                        "reconstruction, 32 bits per 16x16 block, with our block transform from "
+                        "iteration 6 (3.03 M parameters in all), trained for MS-SSIM; "
+                        "islam2021-gdn-bt6-msssim-w025-v8 trained 2803 steps further on "
+                        "128x128 crops with all 16 iterations weighted equally; context model on "
+                        "iterations 1-5, the rest coded at p = 1/2",
+            training="islam2021-gdn-bt6-msssim-w025-v8 (11.93 h), then 2803 steps of its "
+                     "recipe at rate 6.25e-5 with batch 2 of 128x128 crops of "
+                     "../shared/data/train and uniform iteration weights "
+                     "(cpu_gdn_block6_msssim.py with loss_weights=[1]*16 via "
+                     "experiments/ablate.py, docs/studies.md 'Training for MS-SSIM'); "
+                     "+ 1.67 h on 1 CPU core",
+            context_model={
+                "settings": {"features": 64, "groups": 4, "max_iterations": 16,
+                             "checkerboard": False, "modeled_iterations": 5},
+                "weights": "islam2021-gdn-bt6-msssim-w025-v9.context.npz",
+                "sha256": "84e866ec9baff7e24b453f8256270e6b8ef2846bea9c809f29815d372d0ac3af",
+            },
+        ),
+        ZooEntry(
             id="islam2021-gdn-bt6-msssim-w025-v8",
+            retired_at="e760f58d759e24924c66292ed50c343e09a387a7",
             model={"name": "islam2021", "width": 0.25, "block_transform": True},
             weights="islam2021-gdn-bt6-msssim-w025-v8.npz",
             sha256="72ffec4818cb2fd052c9011ffc5b148651c7e6408acc7a7ba04be843499d8498",
@@ -512,7 +537,7 @@ ZOO = {
         ),
     )
 }
-DEFAULT_MODEL = "islam2021-gdn-bt6-msssim-w025-v8"
+DEFAULT_MODEL = "islam2021-gdn-bt6-msssim-w025-v9"
 
 
 class WeightsError(ValueError):
