@@ -30,11 +30,16 @@ def _models(args):
         print(f"({retired} retired models not listed: --all)")
 
 
+def _refuse_existing(path, force: bool):
+    """Checked before the work, so that nothing is computed for a write that would fail."""
+    if Path(path).exists() and not force:
+        raise FileExistsError(17, "output exists (use --force to overwrite)", str(path))
+
+
 def _export(args):
     from rnncomp.training.export import export
 
-    if Path(args.out).exists() and not args.force:  # before the slow restore
-        raise FileExistsError(17, "output exists (use --force to overwrite)", str(args.out))
+    _refuse_existing(args.out, args.force)  # before the slow restore
     digest, size = export(args.workdir, args.out, force=args.force)
     print(f"wrote {args.out} ({size / 1e6:.2f} MB), sha256 {digest}")
 
@@ -86,8 +91,7 @@ def _compress(args):
     from rnncomp.codec.io import write_atomic
 
     out = Path(args.output)
-    if out.exists() and not args.force:
-        raise FileExistsError(17, "output exists (use --force to overwrite)", str(out))
+    _refuse_existing(out, args.force)
     with warnings.catch_warnings(record=True) as notices:
         warnings.simplefilter("always")
         image = from_pil(read_image(args.input))
@@ -119,8 +123,7 @@ def _decompress(args):
     from rnncomp.codec.images import save_image
 
     src, out = Path(args.input), Path(args.output)
-    if out.exists() and not args.force:
-        raise FileExistsError(17, "output exists (use --force to overwrite)", str(out))
+    _refuse_existing(out, args.force)
     if src.is_dir():
         raise IsADirectoryError(21, "is a directory", str(src))
     data = src.read_bytes()
