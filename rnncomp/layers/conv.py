@@ -36,10 +36,12 @@ from typing import Any
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+from jax.ad_checkpoint import checkpoint_name
 
 _DIMENSIONS = ("NHWC", "HWIO", "NHWC")
 EVALUATION_FORMS = ("xla", "patches")
 _TRANSPOSED_CONV_POSITIONS = 256
+CHECKPOINT_NAME = "conv_sum"  # conv_sum's outputs, for a jax.checkpoint policy that keeps them
 _evaluation_form = contextvars.ContextVar("evaluation_form", default="xla")
 _operand_dtype = contextvars.ContextVar("operand_dtype", default=None)
 
@@ -142,7 +144,8 @@ def conv_sum(xs, kernels, strides):
     dM = P^T g and dP = g M^T, scattered back onto the x_i (for stride-1 outputs of at least
     _TRANSPOSED_CONV_POSITIONS positions, dx_i = conv(g, W_i flipped, in/out swapped) instead).
     """
-    return _conv_sum(xs, kernels, tuple(strides), _evaluation_form.get())
+    return checkpoint_name(_conv_sum(xs, kernels, tuple(strides), _evaluation_form.get()),
+                           CHECKPOINT_NAME)
 
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3))

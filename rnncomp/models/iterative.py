@@ -29,6 +29,7 @@ import jax
 import jax.numpy as jnp
 
 from rnncomp.layers import block_analysis, block_synthesis, crop, pad_to_multiple
+from rnncomp.layers.conv import CHECKPOINT_NAME
 
 RECONSTRUCTIONS = ("additive", "one_shot", "residual_scaling", "iteration_scaling")
 STRIDE = 16
@@ -146,6 +147,12 @@ class RecurrentCodec:
                                                           bits, t)
             return (enc_carry, dec_carry, reconstruction), (reconstruction, bits)
 
+        # Under differentiation the scan stacks each iteration's residuals for the backward pass.
+        # Keeping only the convolutions' outputs and recomputing the cheap elementwise ops of
+        # the cells from them writes and reads fewer stacked arrays (README, "Performance").
+        step = jax.checkpoint(step, prevent_cse=False,
+                              policy=jax.checkpoint_policies.save_only_these_names(
+                                  CHECKPOINT_NAME))
         init = (self.encoder.zero_carry(n, h, w), *self.decoder_init(n, h, w))
         # Inside jax.shard_map the carries must vary over the mesh axes that x varies over, as
         # the step's outputs do: adding a zero of x's type makes them so (elsewhere a no-op).
