@@ -410,3 +410,34 @@ def test_bfloat16_conv_operands_in_the_training_step():
     config.conv_operand_dtype = "float16"
     with pytest.raises(ValueError, match="conv_operand_dtype"):
         configured_train_step(config, model, iteration_weights(2))
+
+
+def test_saved_residuals_change_what_is_recomputed_not_the_step():
+    """saved_residuals: "none" recomputes the convolutions' forward in the backward pass (more
+    matmuls in the step's jaxpr), "conv_outputs" keeps them as "all" does; the updated params
+    are the same up to float rounding; unknown values are errors."""
+    import jax
+    import jax.numpy as jnp
+
+    from rnncomp.models import build_model
+    from rnncomp.training.losses import iteration_weights
+    from rnncomp.training.train import configured_train_step, create_train_state
+
+    batch = jnp.asarray(np.random.default_rng(0).integers(0, 256, (2, 32, 32, 3)), jnp.uint8)
+    config = tiny.get_config()
+    model = build_model(config.model)
+    state = create_train_state(jax.random.PRNGKey(0), config, model)
+    matmuls, params = {}, {}
+    for policy in ("all", "conv_outputs", "none"):
+        config.saved_residuals = policy
+        step = configured_train_step(config, model, iteration_weights(2))
+        matmuls[policy] = str(jax.make_jaxpr(step)(state, batch, jax.random.PRNGKey(1))).count(
+            "dot_general")
+        params[policy] = jax.jit(step)(state, batch, jax.random.PRNGKey(1))[0].params
+    assert matmuls["all"] <= matmuls["conv_outputs"] < matmuls["none"]
+    for policy in ("conv_outputs", "none"):
+        jax.tree_util.tree_map(lambda a, b: np.testing.assert_allclose(a, b, atol=1e-6),
+                               params[policy], params["all"])
+    config.saved_residuals = "some"
+    with pytest.raises(ValueError, match="saved_residuals"):
+        configured_train_step(config, model, iteration_weights(2))

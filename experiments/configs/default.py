@@ -45,6 +45,9 @@ def get_config():
     # float32 (torch.autocast's mixed precision; for accelerators: CPUs without bf16 units slow
     # down); evaluation and the codec stay float32.
     config.conv_operand_dtype = "float32"
+    # What the backward pass keeps of the iterations' forward (rnncomp.models.iterative):
+    # "conv_outputs" (fastest here) | "all" (plain autodiff) | "none" (least memory)
+    config.saved_residuals = "conv_outputs"
     config.binarizer = "stochastic"  # in training: "stochastic" (the papers) | "sign"
     config.loss_norm = 1  # 1: L1 residual loss (the papers); 2: squared error
     config.loss_log = False  # True: Σ_t w_t log mean|r_t|^p (equal weight per relative gain)

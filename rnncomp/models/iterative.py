@@ -21,6 +21,8 @@ The decoder needs only the bits: `decode` of the first j iterations of a k-itera
 a j-iteration run.
 """
 
+import contextlib
+import contextvars
 import dataclasses
 from typing import Any
 
@@ -34,6 +36,30 @@ from rnncomp.layers.conv import CHECKPOINT_NAME
 RECONSTRUCTIONS = ("additive", "one_shot", "residual_scaling", "iteration_scaling")
 STRIDE = 16
 LEARNED_ITERATIONS = 16  # iterations with their own gain / block code; later ones reuse the last
+# What the iterations' scan keeps from the forward pass for the backward (`jax.checkpoint`
+# policies); the rest is recomputed there. "conv_outputs" (the default): only the convolutions'
+# outputs, the cells' elementwise ops recomputed: fewer stacked arrays written and read, 3-8 %
+# faster 1/4-width training steps on the CPU (README, "Performance"); "all": everything, as plain
+# autodiff; "none": the whole forward recomputed, the least memory.
+SAVED_RESIDUALS = {
+    "conv_outputs": jax.checkpoint_policies.save_only_these_names(CHECKPOINT_NAME),
+    "all": jax.checkpoint_policies.everything_saveable,
+    "none": jax.checkpoint_policies.nothing_saveable,
+}
+_saved_residuals = contextvars.ContextVar("saved_residuals", default="conv_outputs")
+
+
+@contextlib.contextmanager
+def saved_residuals(policy: str):
+    """Differentiate the iterations traced inside keeping `policy`'s residuals (SAVED_RESIDUALS)."""
+    if policy not in SAVED_RESIDUALS:
+        raise ValueError(f"unknown saved_residuals {policy!r}: choose one of "
+                         f"{tuple(SAVED_RESIDUALS)}")
+    token = _saved_residuals.set(policy)
+    try:
+        yield
+    finally:
+        _saved_residuals.reset(token)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,12 +173,8 @@ class RecurrentCodec:
                                                           bits, t)
             return (enc_carry, dec_carry, reconstruction), (reconstruction, bits)
 
-        # Under differentiation the scan stacks each iteration's residuals for the backward pass.
-        # Keeping only the convolutions' outputs and recomputing the cheap elementwise ops of
-        # the cells from them writes and reads fewer stacked arrays (README, "Performance").
         step = jax.checkpoint(step, prevent_cse=False,
-                              policy=jax.checkpoint_policies.save_only_these_names(
-                                  CHECKPOINT_NAME))
+                              policy=SAVED_RESIDUALS[_saved_residuals.get()])
         init = (self.encoder.zero_carry(n, h, w), *self.decoder_init(n, h, w))
         # Inside jax.shard_map the carries must vary over the mesh axes that x varies over, as
         # the step's outputs do: adding a zero of x's type makes them so (elsewhere a no-op).

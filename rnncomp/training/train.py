@@ -27,6 +27,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from rnncomp.evaluation.metrics import ms_ssim, psnr
 from rnncomp.layers import binarizer, conv
 from rnncomp.models import RecurrentCodec, build_model, count_params, zoo
+from rnncomp.models.iterative import SAVED_RESIDUALS, saved_residuals
 from rnncomp.training import input_pipeline
 from rnncomp.training.losses import iteration_weights, residual_loss, residual_losses
 
@@ -256,22 +257,26 @@ def restore_params(workdir, config=None):
 
 def configured_train_step(config: ml_collections.ConfigDict, model, weights, mesh=None):
     """`train_step` with the config's iterations, binarizer and loss, iteration weights
-    `weights`, the convolutions' operands in `config.conv_operand_dtype` and the batch split
-    over `mesh`'s devices when given: (state, batch, rng) → (state, metrics), not yet jitted."""
+    `weights`, the convolutions' operands in `config.conv_operand_dtype`, the backward pass's
+    `config.saved_residuals` and the batch split over `mesh`'s devices when given:
+    (state, batch, rng) → (state, metrics), not yet jitted."""
     if config.conv_operand_dtype not in CONV_OPERAND_DTYPES:
         raise ValueError(f"unknown conv_operand_dtype {config.conv_operand_dtype!r}: choose one "
                          f"of {CONV_OPERAND_DTYPES}")
+    if config.saved_residuals not in SAVED_RESIDUALS:
+        raise ValueError(f"unknown saved_residuals {config.saved_residuals!r}: choose one of "
+                         f"{tuple(SAVED_RESIDUALS)}")
     step = functools.partial(train_step, model=model, iterations=config.iterations,
                              weights=weights, norm=config.loss_norm,
                              stochastic=config.binarizer == "stochastic", log=config.loss_log,
                              ms_ssim_weight=config.loss_ms_ssim_weight, mesh=mesh)
     operands = None if config.conv_operand_dtype == "float32" else config.conv_operand_dtype
 
-    def traced_with_operand_dtype(state, batch, rng):
-        with conv.operand_dtype(operands):
+    def traced_with_settings(state, batch, rng):
+        with conv.operand_dtype(operands), saved_residuals(config.saved_residuals):
             return step(state, batch, rng)
 
-    return traced_with_operand_dtype
+    return traced_with_settings
 
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> TrainState:
