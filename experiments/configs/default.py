@@ -46,7 +46,7 @@ def get_config():
     # down); evaluation and the codec stay float32.
     config.conv_operand_dtype = "float32"
     # What the backward pass keeps of the iterations' forward (rnncomp.models.iterative):
-    # "conv_outputs" (fastest here) | "all" (plain autodiff) | "none" (least memory)
+    # "conv_outputs" (fastest here) | "all" (plain autodiff) | "none" (keeps the least)
     config.saved_residuals = "conv_outputs"
     config.binarizer = "stochastic"  # in training: "stochastic" (the papers) | "sign"
     config.loss_norm = 1  # 1: L1 residual loss (the papers); 2: squared error

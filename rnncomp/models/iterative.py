@@ -38,9 +38,9 @@ STRIDE = 16
 LEARNED_ITERATIONS = 16  # iterations with their own gain / block code; later ones reuse the last
 # What the iterations' scan keeps from the forward pass for the backward (`jax.checkpoint`
 # policies); the rest is recomputed there. "conv_outputs" (the default): only the convolutions'
-# outputs, the cells' elementwise ops recomputed: fewer stacked arrays written and read, 3-8 %
-# faster 1/4-width training steps on the CPU (README, "Performance"); "all": everything, as plain
-# autodiff; "none": the whole forward recomputed, the least memory.
+# outputs, the cells' elementwise ops recomputed: fewer stacked arrays written and read, 1/4-width
+# training steps on the CPU level to 8 % faster (README, "Performance"); "all": everything, as
+# plain autodiff; "none": the whole forward recomputed, keeping the least.
 SAVED_RESIDUALS = {
     "conv_outputs": jax.checkpoint_policies.save_only_these_names(CHECKPOINT_NAME),
     "all": jax.checkpoint_policies.everything_saveable,
