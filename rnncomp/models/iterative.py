@@ -49,12 +49,18 @@ SAVED_RESIDUALS = {
 _saved_residuals = contextvars.ContextVar("saved_residuals", default="conv_outputs")
 
 
+def checkpoint_policy(name: str):
+    """SAVED_RESIDUALS[name]; an unknown name is a ValueError naming the choices."""
+    if name not in SAVED_RESIDUALS:
+        raise ValueError(f"unknown saved_residuals {name!r}: choose one of "
+                         f"{tuple(SAVED_RESIDUALS)}")
+    return SAVED_RESIDUALS[name]
+
+
 @contextlib.contextmanager
 def saved_residuals(policy: str):
     """Differentiate the iterations traced inside keeping `policy`'s residuals (SAVED_RESIDUALS)."""
-    if policy not in SAVED_RESIDUALS:
-        raise ValueError(f"unknown saved_residuals {policy!r}: choose one of "
-                         f"{tuple(SAVED_RESIDUALS)}")
+    checkpoint_policy(policy)
     token = _saved_residuals.set(policy)
     try:
         yield
