@@ -49,7 +49,32 @@ ZOO = {
     entry.id: entry
     for entry in (
         ZooEntry(
+            id="islam2021-gdn-bt6-msssim-w025-v11",
+            model={"name": "islam2021", "width": 0.25, "block_transform": True},
+            weights="islam2021-gdn-bt6-msssim-w025-v11.npz",
+            sha256="300ecb6b7cbfdd8b48690933df2f7fd07cd9109013b5c54c1db1f025fa33879b",
+            description="Islam et al. 2021 GDN model at 1/4 widths, LSTM cells, additive "
+                        "reconstruction, 32 bits per 16x16 block, with our block transform from "
+                        "iteration 6 (3.03 M parameters in all), trained for MS-SSIM; "
+                        "islam2021-gdn-bt6-msssim-w025-v10 trained 2544 steps further on "
+                        "192x192 crops, the rate halved after 1100 of them; context model on "
+                        "iterations 1-5, the rest coded at p = 1/2",
+            training="islam2021-gdn-bt6-msssim-w025-v10 (15.18 h), then 1100 steps of its "
+                     "recipe at rate 6.25e-5 and 1444 at 3.125e-5, batch 1 of 192x192 crops of "
+                     "../shared/data/train, uniform iteration weights "
+                     "(cpu_gdn_block6_msssim.py with loss_weights=[1]*16 via "
+                     "experiments/ablate.py, docs/studies.md 'Training for MS-SSIM'); "
+                     "+ 1.58 h on 1 CPU core",
+            context_model={
+                "settings": {"features": 64, "groups": 4, "max_iterations": 16,
+                             "checkerboard": False, "modeled_iterations": 5},
+                "weights": "islam2021-gdn-bt6-msssim-w025-v11.context.npz",
+                "sha256": "cba5cdd7013071d872a445ac6ff58a5722a4debc16fee9a740ff77a3bd155fca",
+            },
+        ),
+        ZooEntry(
             id="islam2021-gdn-bt6-msssim-w025-v10",
+            retired_at="c947b5dd7150af7bec3a11d4671a4a440a1524ec",
             model={"name": "islam2021", "width": 0.25, "block_transform": True},
             weights="islam2021-gdn-bt6-msssim-w025-v10.npz",
             sha256="53348a92db8fd9a584dff8399a7acb3966838d7953b287bf841ba8cad9c45d41",
@@ -562,7 +587,7 @@ ZOO = {
         ),
     )
 }
-DEFAULT_MODEL = "islam2021-gdn-bt6-msssim-w025-v10"
+DEFAULT_MODEL = "islam2021-gdn-bt6-msssim-w025-v11"
 
 
 class WeightsError(ValueError):
