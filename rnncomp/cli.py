@@ -99,7 +99,8 @@ def _compress(args):
         print(f"rnncomp: notice: {notice.message}", file=sys.stderr)
     targeted = any(v is not None for v in (args.bpp, args.target_psnr, args.target_msssim))
     tic = time.perf_counter()
-    data = compress(image, args.model, MAX_ITERATIONS if targeted else args.iterations)
+    data = compress(image, args.model, MAX_ITERATIONS if targeted else args.iterations,
+                    search_steps=args.search, search_metric=args.search_metric)
     encode_s = time.perf_counter() - tic
     tic = time.perf_counter()
     # every iteration's image only when a target has to pick k: one image of memory otherwise
@@ -147,6 +148,7 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", required=True)
 
     from rnncomp.codec.codec import MAX_PIXELS
+    from rnncomp.codec.search import METRICS
     from rnncomp.models.zoo import DEFAULT_MODEL
 
     p = sub.add_parser("compress", help="compress an image")
@@ -158,6 +160,11 @@ def build_parser():
     rate.add_argument("--bpp", type=float, help="largest k whose file fits this bpp")
     rate.add_argument("--target-psnr", type=float, help="smallest k reaching this PSNR (dB)")
     rate.add_argument("--target-msssim", type=float, help="smallest k reaching this MS-SSIM")
+    p.add_argument("--search", type=int, default=0, metavar="STEPS",
+                   help="search each iteration's bits with STEPS gradient steps: better quality "
+                        "for the bits, an encoder STEPS times slower or more (default 0: off)")
+    p.add_argument("--search-metric", choices=METRICS, default="ms-ssim",
+                   help="what --search minimises (default ms-ssim)")
     p.add_argument("--force", action="store_true", help="overwrite OUTPUT")
     p.set_defaults(func=_compress)
 

@@ -67,6 +67,12 @@ def test_unknown_model_is_one_line(capsys, tmp_path, png):
     assert code != 0 and "unknown model id 'nope'" in err and "Traceback" not in err
 
 
+def test_negative_search_is_one_line(capsys, tmp_path, png):
+    code, _, err = run(capsys, "compress", str(png), str(tmp_path / "o.rnnc"), "--search", "-2")
+    assert code != 0 and "search needs steps >= 0" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o.rnnc").exists()
+
+
 def test_models_lists_the_zoo(capsys):
     code, out, _ = run(capsys, "models")
     assert code == 0

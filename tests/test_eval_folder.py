@@ -4,6 +4,7 @@ file and a too-small image; cached points are reused on the second run."""
 import argparse
 import csv
 import hashlib
+import shutil
 
 import jax
 import numpy as np
@@ -183,3 +184,33 @@ def test_cli_arguments():
     assert args.codecs == ["jpeg420", "webp"] and args.models == []
     assert args.reference == ["a.csv", "b.csv"] and args.limit == 3 and args.out == "eval_out"
     assert args.anchors == ["jpeg420", "hevc420"] and callable(args.func)
+
+
+def test_searched_curves_are_named_computed_and_tabulated_again(run, monkeypatch, tmp_path):
+    _, first, out, folder = run
+    shutil.copy(out / "points.csv", tmp_path / "points.csv")
+    name = "test-model+search3-mse"
+    searched = evaluate_folder(folder, tmp_path, models=(name,), codecs=(), iterations=1,
+                               runtime_overrides={"test-model": _runtime()}, workers=1)
+    assert searched.computed == 2
+    assert "3 steps for mse" in searched.results[name]["description"]
+    rows = {r["image"]: r for r in _rows(tmp_path) if r["codec"] == name}
+    plain = {r["image"]: r for r in _rows(tmp_path)
+             if r["codec"] == "test-model" and r["setting"] == "1"}
+    assert set(rows) == {"img0.png", "img1.png"}
+    for image, row in rows.items():  # searched for the squared error: iteration 1 can only gain
+        assert float(row["psnr_rgb"]) >= float(plain[image]["psnr_rgb"]) - 0.01
+
+    retired = zoo.ZooEntry(id="test-model", model={"name": "islam2021", "width": 1 / 16},
+                           weights="test-model.npz", sha256="0" * 64, description="retired",
+                           training="none", retired_at="0" * 40)
+    monkeypatch.setattr(zoo, "ZOO", {"test-model": retired})
+    again = evaluate_folder(folder, tmp_path, codecs=CODECS, qualities=QUALITIES,
+                            iterations=ITERATIONS, workers=1)  # the default: what is cached
+    assert again.computed == 0
+    assert list(again.results)[-2:] == ["test-model", name]
+    assert len(again.results[name]["results"]["bpp"]) == 1
+    np.testing.assert_array_equal(again.table["ms-ssim-rgb"]["test-model"],
+                                  first.table["ms-ssim-rgb"]["test-model"])
+    with pytest.raises(ValueError, match="bad model"):
+        evaluate_folder(folder, tmp_path, models=("test-model+search0",), codecs=())

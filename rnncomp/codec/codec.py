@@ -36,6 +36,7 @@ from rnncomp.codec.images import (
     from_pil,
     to_output,
 )
+from rnncomp.codec.search import METRICS, search_bits
 from rnncomp.entropy.context_model import ContextModel, coding_passes
 from rnncomp.entropy.range_coder import BitDecoder, BitEncoder
 from rnncomp.layers import conv
@@ -110,6 +111,8 @@ class CodingFunctions:
         encoder_step(carry, x, x̂_{t-1}, t - 1) → (carry, b_t), given the decoder's x̂_{t-1}
         step((carry, x̂_{t-1}), b_t, t - 1) → (carry, x̂_t)
         probabilities(state, b_{t-1}, b_t's bits so far, known mask, t) → P(b = +1) of all bits
+        search(state, x, b_t, t - 1, P(b_t = +1), (height, width), steps, metric) → b_t
+            searched for the decoder and the entropy coder (search.py)
     """
 
     def __init__(self, rt: Runtime, form: str):
@@ -119,6 +122,10 @@ class CodingFunctions:
         self.step = self._jit(lambda state, bits, t: rt.model.decoder_step(rt.params, state, bits,
                                                                            t))
         self.probabilities = self._jit(self._probabilities)
+        self.search = self._jit(
+            lambda state, x, bits, t, p, size, steps, metric: search_bits(
+                rt.model, rt.params, state, x, bits, t, p, size, steps, metric),
+            static_argnums=(5, 6, 7))
 
     def _jit(self, fn, **kwargs):
         def traced(*args):
@@ -182,10 +189,11 @@ def _code_tile(rt: Runtime, height: int, width: int, version: int, iterations: i
     It runs at the tile's padded size, but only the ceil(height/16) x ceil(width/16) blocks that
     cover the tile are coded (b_t is their bits); the other blocks of a bucket (from version 2)
     take the bits (and known masks) of the nearest coded block (edge replication), so they cost
-    nothing. `code_pass(t, i, target, p, state)` returns the bits of iteration t that pass i
-    targets (bool mask `target` over the coded blocks), flat and ±1, after range-coding them
-    (encoder) or decoding them (decoder) with probabilities p of the same shape; state is the
-    decoder's after t-1 iterations.
+    nothing. `code_pass(t, i, target, p, state, probabilities_of)` returns the bits of iteration
+    t that pass i targets (bool mask `target` over the coded blocks), flat and ±1, after
+    range-coding them (encoder) or decoding them (decoder) with probabilities p of the same
+    shape; state is the decoder's after t-1 iterations; `probabilities_of(b)` gives every pass's
+    p for candidate bits b (hb, wb, B) of iteration t at once, as if b were coded.
     """
     fns = rt.functions(version)
     ph, pw = padded_size(height, version), padded_size(width, version)
@@ -201,6 +209,17 @@ def _code_tile(rt: Runtime, height: int, width: int, version: int, iterations: i
             passes[modeled] = np.pad(known, fill, mode="edge"), target
         known, target = passes[modeled]
         coded = np.zeros((hb, wb, rt.model.bits), np.float32)
+
+        def probabilities_of(bits, t=t, modeled=modeled, known=known, target=target,
+                             state=state, previous=previous):
+            p = np.full(bits.shape, 0.5, np.float32)
+            if modeled:
+                current = np.pad(bits, fill[1:], mode="edge")[None]
+                for i in range(len(target)):
+                    p_i = fns.probabilities(state, previous, current, known[i], t + 1)
+                    p[target[i]] = np.asarray(p_i)[0, :hb, :wb][target[i]]
+            return p
+
         for i in range(len(target)):
             if modeled:
                 current = np.pad(coded, fill[1:], mode="edge")[None]
@@ -208,28 +227,34 @@ def _code_tile(rt: Runtime, height: int, width: int, version: int, iterations: i
                 p = p[0, :hb, :wb][target[i]]
             else:
                 p = np.full(np.count_nonzero(target[i]), 0.5, np.float32)
-            coded[target[i]] = code_pass(t, i, target[i], p, state)
+            coded[target[i]] = code_pass(t, i, target[i], p, state, probabilities_of)
         current = np.pad(coded, fill[1:], mode="edge")[None]
         state = fns.step(state, current, np.int32(t))
         previous = current
         yield t, current[:, :hb, :wb], state
 
 
-def _encode_tile(rt: Runtime, tile: np.ndarray, version: int,
-                 encoders: list[BitEncoder]) -> Iterator[np.ndarray]:
-    """Range-code a uint8 h x w x 3 tile into the iteration encoders; yields b_1..b_k."""
+def _encode_tile(rt: Runtime, tile: np.ndarray, version: int, encoders: list[BitEncoder],
+                 search: tuple[int, str] = (0, "ms-ssim")) -> Iterator[np.ndarray]:
+    """Range-code a uint8 h x w x 3 tile into the iteration encoders; yields b_1..b_k. With
+    `search` = (steps, metric), steps > 0, each b_t is searched (search.py) before coding."""
     h, w = tile.shape[:2]
     ph, pw = padded_size(h, version), padded_size(w, version)
     x = np.pad(tile, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")[None] / np.float32(255)
     carry = rt.model.encoder.zero_carry(1, ph, pw)
-    encoder_step = rt.functions(version).encoder_step
+    fns = rt.functions(version)
+    steps, metric = search
     bits = None
 
-    def code_pass(t, i, target, p, state):
+    def code_pass(t, i, target, p, state, probabilities_of):
         nonlocal carry, bits
         if i == 0:  # b_t from the residual to the decoder's own x̂_{t-1}, on the coded blocks
-            carry, bits = encoder_step(carry, x, state[1], np.int32(t))
+            carry, bits = fns.encoder_step(carry, x, state[1], np.int32(t))
             bits = np.asarray(bits)[0, : target.shape[0], : target.shape[1]]
+            if steps:
+                bits = fns.search(state, x, np.asarray(bits)[None], np.int32(t),
+                                  probabilities_of(bits)[None], (h, w), steps, metric)
+                bits = np.asarray(bits)[0]
         targets = bits[target]
         encoders[t].encode(targets, p)
         return targets
@@ -247,13 +272,19 @@ def _as_codec_image(image) -> CodecImage:
 
 
 def compress(image, model: str | Runtime = zoo.DEFAULT_MODEL, iterations: int = 8, *,
-             version: int = bitstream.FORMAT_VERSION) -> bytes:
+             version: int = bitstream.FORMAT_VERSION, search_steps: int = 0,
+             search_metric: str = "ms-ssim") -> bytes:
     """Code an image (PIL image or uint8 HxW / HxWx3 / HxWx4 array) with k iterations.
 
     `version` 1 writes the format that rnncomp 0.1 reads, 2 the one before XLA's convolutions.
+    `search_steps` > 0 searches each iteration's bits for `search_metric` ("ms-ssim" or "mse")
+    with that many gradient steps (search.py): slower encoding, the same decoder.
     """
     if not 1 <= iterations <= MAX_ITERATIONS:
         raise ValueError(f"iterations must be 1..{MAX_ITERATIONS}, got {iterations}")
+    if search_steps < 0 or search_metric not in METRICS:
+        raise ValueError(f"search needs steps >= 0 (got {search_steps}) and a metric of "
+                         f"{METRICS} (got {search_metric!r})")
     img = _as_codec_image(image)
     rt = _runtime(model)
     height, width = img.rgb.shape[:2]
@@ -264,7 +295,8 @@ def compress(image, model: str | Runtime = zoo.DEFAULT_MODEL, iterations: int = 
     encoders = [BitEncoder() for _ in range(iterations)]
     coded = [[] for _ in range(iterations)]
     for y0, y1, x0, x1 in _tiles(height, width):
-        for t, b in enumerate(_encode_tile(rt, img.rgb[y0:y1, x0:x1], version, encoders)):
+        for t, b in enumerate(_encode_tile(rt, img.rgb[y0:y1, x0:x1], version, encoders,
+                                           (search_steps, search_metric))):
             coded[t].append(b.ravel())
     chunks = [Chunk(enc.finish(), bitstream.bits_check(np.concatenate(c)))
               for enc, c in zip(encoders, coded, strict=True)]
@@ -313,7 +345,7 @@ def _decode(data: bytes, iterations: int | None, max_pixels: int, runtime: Runti
     outputs = np.empty((k if every_iteration else 1, header.height, header.width, 3), np.uint8)
     for y0, y1, x0, x1 in _tiles(header.height, header.width):
 
-        def code_pass(t, i, target, p, state):
+        def code_pass(t, i, target, p, state, probabilities_of):
             return decoders[t].decode(p).astype(np.float32) * 2 - 1
 
         for t, b, state in _code_tile(rt, y1 - y0, x1 - x0, header.version, k, code_pass):

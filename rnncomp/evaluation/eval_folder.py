@@ -47,6 +47,7 @@ import rnncomp
 from rnncomp.codec.codec import MAX_ITERATIONS, Runtime, compress, decompress_iterations, info
 from rnncomp.codec.codec import from_zoo as runtime_from_zoo
 from rnncomp.codec.images import from_pil, read_image
+from rnncomp.codec.search import METRICS as SEARCH_METRICS
 from rnncomp.evaluation.bd_rate import bd_rate
 from rnncomp.evaluation.classical import Codec, available_codecs
 from rnncomp.evaluation.metrics import MS_SSIM_MIN_SIDE, ms_ssim, psnr
@@ -81,6 +82,21 @@ REFERENCE_CONVENTIONS = {"pytorch_msssim": "per-channel (pytorch_msssim)",
                          "islam2021_kodak_mean.csv": f"{MS_SSIM_GOOGLE}; nominal bpp k/8"}
 
 Key = tuple[str, str, int]  # (codec or model, image, setting)
+SEARCH = "+search"  # a model curve "ID+search20[-mse]": ID's encoder with its bits searched
+
+
+def model_curve(name: str) -> tuple[str, int, str]:
+    """A model curve's name → (zoo id, search steps, search metric): "ID" (no search),
+    "ID+searchN" (N steps for MS-SSIM) or "ID+searchN-mse" (`codec.compress`'s search)."""
+    model_id, separator, search = name.partition(SEARCH)
+    if not separator:
+        return name, 0, "ms-ssim"
+    steps, _, metric = search.partition("-")
+    metric = metric or "ms-ssim"
+    if not steps.isdigit() or int(steps) < 1 or metric not in SEARCH_METRICS:
+        raise ValueError(f"bad model {name!r}: give ID, ID{SEARCH}STEPS or "
+                         f"ID{SEARCH}STEPS-mse")
+    return model_id, int(steps), metric
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,7 +143,8 @@ def evaluate_folder(
     runtime_overrides = dict(runtime_overrides or {})
     default_models = models is None
     models = zoo.shipped() if default_models else list(models)
-    for model_id in models:
+    for name in models:
+        model_id = model_curve(name)[0]
         if model_id not in runtime_overrides and model_id not in zoo.ZOO:
             raise ValueError(f"unknown model {model_id!r} (zoo: {', '.join(zoo.ZOO) or 'none'})")
     codec_objects, unavailable = _codecs()
@@ -148,22 +165,32 @@ def evaluate_folder(
 
     images, skipped = _read_folder(Path(folder), limit)
     cache = PointCache(out_dir / "points.csv")
-    if default_models:  # retired models are tabulated from their cached points
-        cached = {curve for curve, _, _ in cache.keys()}
+    iterations_of = dict.fromkeys(models, iterations)
+    if default_models:  # retired models and searched curves are tabulated from cached points
+        cached = {}
+        for curve, _, k in cache.keys():
+            cached[curve] = max(k, cached.get(curve, 0))
         models += [m for m in zoo.ZOO if m not in models and m in cached]
-    settings.update({model_id: tuple(range(1, iterations + 1)) for model_id in models})
+        searched = [c for c in cached if SEARCH in c and c.partition(SEARCH)[0] in zoo.ZOO]
+        for curve in sorted(searched, key=lambda c: (list(zoo.ZOO).index(model_curve(c)[0]), c)):
+            models.append(curve)
+            iterations_of[curve] = cached[curve]
+    settings.update({name: tuple(range(1, iterations_of.get(name, iterations) + 1))
+                     for name in models})
     needed = {(curve, name, s) for curve, values in settings.items() for name in images
               for s in values}
     reused = len(needed & cache.keys())
     failures = _compute_classical(cache, codecs, settings, images, workers)
-    for model_id in models:
+    for name in models:
+        model_id, steps, metric = model_curve(name)
         runtime = runtime_overrides.get(model_id) or partial(runtime_from_zoo, model_id)
         try:
-            failures += _compute_model(cache, model_id, runtime, images, iterations)
+            failures += _compute_model(cache, name, runtime, images,
+                                       iterations_of.get(name, iterations), (steps, metric))
         except zoo.RetiredModelError as err:  # points missing for a model nobody asked for
             if not default_models:
                 raise
-            failures += [(model_id, image, str(err)) for image in images]
+            failures += [(name, image, str(err)) for image in images]
     computed = len(needed & cache.keys()) - reused
 
     failed: dict[str, dict[str, str]] = {}  # curve -> image -> reason
@@ -191,9 +218,13 @@ def evaluate_folder(
             description = f"{codec.description}; qualities {list(values)}"
             versions, setting_key = codec.versions(), "quality"
         else:
-            entry = zoo.ZOO.get(curve)
-            runtime = runtime_overrides.get(curve)
-            description = entry.description if entry else f"model {curve} (given by the caller)"
+            model_id, steps, metric = model_curve(curve)
+            entry = zoo.ZOO.get(model_id)
+            runtime = runtime_overrides.get(model_id)
+            description = (entry.description if entry
+                           else f"model {model_id} (given by the caller)")
+            if steps:
+                description += f"; each iteration's bits searched, {steps} steps for {metric}"
             versions = {"jax": jax.__version__, "weights_sha256":
                         runtime.weights_sha256 if runtime else entry.sha256}
             setting_key = "iterations"
@@ -396,9 +427,11 @@ def _compute_classical(cache: PointCache, codecs: Sequence[str],
 
 
 def _compute_model(cache: PointCache, model_id: str, runtime: Runtime | Callable[[], Runtime],
-                   images: Mapping[str, Path], iterations: int) -> list[tuple[str, str, str]]:
-    """Code each image once with all iterations; one point per prefix. A callable `runtime` is
-    called (loading the weights) only when some point is not cached.
+                   images: Mapping[str, Path], iterations: int,
+                   search: tuple[int, str] = (0, "ms-ssim")) -> list[tuple[str, str, str]]:
+    """Code each image once with all iterations (`search` = (steps, metric): `compress`'s);
+    one point per prefix, under the curve name `model_id`. A callable `runtime` is called
+    (loading the weights) only when some point is not cached.
 
     Returns the failures as (model, image, reason).
     """
@@ -412,7 +445,8 @@ def _compute_model(cache: PointCache, model_id: str, runtime: Runtime | Callable
         start = time.perf_counter()
         try:
             rgb = _load_rgb(path)
-            data = compress(rgb, runtime, iterations)
+            data = compress(rgb, runtime, iterations, search_steps=search[0],
+                            search_metric=search[1])
             encoded = time.perf_counter()
             outputs = decompress_iterations(data, runtime=runtime)
             seconds_decode = time.perf_counter() - encoded
@@ -558,7 +592,11 @@ def add_eval_parser(subparsers) -> argparse.ArgumentParser:
         "eval", help="rate-distortion evaluation of codecs and models on a folder of images")
     p.add_argument("folder", help="folder of images (not searched recursively)")
     p.add_argument("--models", type=_names, default=None, metavar="ID,...",
-                   help="zoo model ids, comma-separated ('' for none; default: all shipped)")
+                   help="zoo model ids, comma-separated ('' for none; default: all shipped); "
+                        f"ID{SEARCH}N codes with N steps of search for MS-SSIM, "
+                        f"ID{SEARCH}N-mse for the squared error")
+    p.add_argument("--iterations", type=int, default=MAX_ITERATIONS,
+                   help=f"iterations per model file, one point each (default {MAX_ITERATIONS})")
     p.add_argument("--codecs", type=_names, default=None, metavar="NAME,...",
                    help=f"classical codecs, comma-separated ('' for none; default: all "
                         f"available of {', '.join(DEFAULT_QUALITIES)})")
@@ -578,4 +616,4 @@ def add_eval_parser(subparsers) -> argparse.ArgumentParser:
 def _run(args: argparse.Namespace) -> None:
     evaluate_folder(args.folder, args.out, models=args.models, codecs=args.codecs,
                     references=args.reference, anchors=args.anchors, workers=args.workers,
-                    limit=args.limit)
+                    iterations=args.iterations, limit=args.limit)
