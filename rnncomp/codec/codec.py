@@ -252,7 +252,7 @@ def _encode_tile(rt: Runtime, tile: np.ndarray, version: int, encoders: list[Bit
             carry, bits = fns.encoder_step(carry, x, state[1], np.int32(t))
             bits = np.asarray(bits)[0, : target.shape[0], : target.shape[1]]
             if steps:
-                bits = fns.search(state, x, np.asarray(bits)[None], np.int32(t),
+                bits = fns.search(state, x, bits[None], np.int32(t),
                                   probabilities_of(bits)[None], (h, w), steps, metric)
                 bits = np.asarray(bits)[0]
         targets = bits[target]

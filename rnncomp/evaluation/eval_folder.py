@@ -171,7 +171,7 @@ def evaluate_folder(
         for curve, _, k in cache.keys():
             cached[curve] = max(k, cached.get(curve, 0))
         models += [m for m in zoo.ZOO if m not in models and m in cached]
-        searched = [c for c in cached if SEARCH in c and c.partition(SEARCH)[0] in zoo.ZOO]
+        searched = [c for c in cached if SEARCH in c and model_curve(c)[0] in zoo.ZOO]
         for curve in sorted(searched, key=lambda c: (list(zoo.ZOO).index(model_curve(c)[0]), c)):
             models.append(curve)
             iterations_of[curve] = cached[curve]
