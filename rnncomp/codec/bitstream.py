@@ -173,15 +173,17 @@ def weights_hash_prefix(sha256_hex: str) -> str:
     return _sha256_hex(sha256_hex)[:16]
 
 
-def codec_hash(weights_sha256: str, context_sha256: str | None = None) -> str:
-    """The (version 2 and 3) :attr:`Header.model_hash`, which covers the entropy model too.
+def codec_hash(weights_sha256: str, context_sha256: str | None = None,
+               post_filter_sha256: str | None = None) -> str:
+    """The (version 2 and 3) :attr:`Header.model_hash`, which covers the entropy model and the
+    post-filter too.
 
     The first 16 hex digits of the SHA-256 of the ASCII string formed by the weights' lowercase
     hex SHA-256 digest followed by the entropy (context) model's, or by nothing when the model
-    codes its bits at p = 1/2.
+    codes its bits at p = 1/2, then by the post-filter's (version 3), or by nothing without one.
     """
-    context = _sha256_hex(context_sha256) if context_sha256 is not None else ""
-    text = _sha256_hex(weights_sha256) + context
+    text = "".join(_sha256_hex(sha) for sha in (weights_sha256, context_sha256,
+                                                 post_filter_sha256) if sha is not None)
     return hashlib.sha256(text.encode("ascii")).hexdigest()[:16]
 
 

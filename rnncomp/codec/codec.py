@@ -41,6 +41,7 @@ from rnncomp.entropy.context_model import ContextModel, coding_passes
 from rnncomp.entropy.range_coder import BitDecoder, BitEncoder
 from rnncomp.layers import conv
 from rnncomp.models import STRIDE, RecurrentCodec, zoo
+from rnncomp.models.post_filter import PostFilter
 
 TILE = 1024
 MAX_PIXELS = 2**28
@@ -51,8 +52,9 @@ MAX_ITERATIONS = 16
 class Runtime:
     """A model and its entropy model, ready to code (`functions(version)`: jitted per shape).
 
-    `weights_sha256` and `context_sha256` are the hex SHA-256 digests of the two weight files;
-    the context model's is given exactly when there is a context model.
+    `weights_sha256`, `context_sha256` and `post_filter_sha256` are the hex SHA-256 digests of
+    the weight files; the context model's and the post-filter's are given exactly when there is
+    one. The post-filter (version 3 files only) is applied to every decoded image.
     """
 
     model_id: str
@@ -62,10 +64,15 @@ class Runtime:
     context_model: ContextModel | None = None
     context_params: dict | None = None
     context_sha256: str | None = None
+    post_filter: PostFilter | None = None
+    post_filter_params: dict | None = None
+    post_filter_sha256: str | None = None
 
     def __post_init__(self):
         if (self.context_model is None) != (self.context_sha256 is None):
             raise ValueError("context_sha256 is given with a context model and only with it")
+        if (self.post_filter is None) != (self.post_filter_sha256 is None):
+            raise ValueError("post_filter_sha256 is given with a post-filter and only with it")
 
     def models(self, iteration: int) -> bool:
         """Whether iteration t's bits (1-based) are coded with the context model's
@@ -82,9 +89,19 @@ class Runtime:
 
     def model_hash(self, version: int) -> str:
         """The header's model hash for this model in a file of the given format version."""
+        if version < 3 and self.post_filter is not None:
+            raise ValueError(f"{self.model_id} has a post-filter: it writes and reads version 3 "
+                             f"files only")
         if version == 1:
             return bitstream.weights_hash_prefix(self.weights_sha256)
-        return bitstream.codec_hash(self.weights_sha256, self.context_sha256)
+        return bitstream.codec_hash(self.weights_sha256, self.context_sha256,
+                                    self.post_filter_sha256)
+
+    def filtered(self, image: np.ndarray, iterations: int) -> np.ndarray:
+        """A decoded uint8 (H, W, 3) image after k iterations through the post-filter, if any."""
+        if self.post_filter is None:
+            return image
+        return self.post_filter.filter_in_bands(self.post_filter_params, image, iterations)
 
     def functions(self, version: int) -> "CodingFunctions":
         """The jitted coding functions with the numerics of a file format version."""
@@ -146,12 +163,14 @@ class CodingFunctions:
 def from_zoo(model_id: str) -> Runtime:
     entry = zoo.get_entry(model_id)
     model, params = zoo.load(model_id)
-    context = zoo.load_context_model(model_id)
-    if context is None:
-        return Runtime(model_id, entry.sha256, model, params)
-    settings, context_params = context
-    return Runtime(model_id, entry.sha256, model, params, ContextModel(**settings),
-                   context_params, entry.context_model["sha256"])
+    parts = {}
+    if (context := zoo.load_context_model(model_id)) is not None:
+        parts.update(context_model=ContextModel(**context[0]), context_params=context[1],
+                     context_sha256=entry.context_model["sha256"])
+    if (post_filter := zoo.load_post_filter(model_id)) is not None:
+        parts.update(post_filter=PostFilter(**post_filter[0]), post_filter_params=post_filter[1],
+                     post_filter_sha256=entry.post_filter["sha256"])
+    return Runtime(model_id, entry.sha256, model, params, **parts)
 
 
 @functools.lru_cache(maxsize=4)
@@ -305,7 +324,8 @@ def compress(image, model: str | Runtime = zoo.DEFAULT_MODEL, iterations: int = 
 
 
 def check_model(header: Header, rt: Runtime) -> None:
-    if header.model_hash != rt.model_hash(header.version):
+    if ((rt.post_filter is not None and header.version < 3)
+            or header.model_hash != rt.model_hash(header.version)):
         raise ModelMismatchError(f"file was made with other weights or another entropy model for "
                                  f"{header.model_id} ({header.model_hash}) than this build has")
 
@@ -357,7 +377,9 @@ def _decode(data: bytes, iterations: int | None, max_pixels: int, runtime: Runti
     for t, (decoder, chunk) in enumerate(zip(decoders, container.chunks, strict=True)):
         bitstream.verify_bits(np.concatenate(decoded[t]), chunk, t + 1)
         decoder.finish()
-    return [to_output(o, header.mode, alpha) for o in outputs]
+    counts = range(1, k + 1) if every_iteration else [k]
+    return [to_output(rt.filtered(o, count), header.mode, alpha)
+            for o, count in zip(outputs, counts, strict=True)]
 
 
 def info(data: bytes) -> dict:

@@ -36,12 +36,15 @@ class ZooEntry:
     training: str  # compute and data that made the weights
     context_model: dict | None = None  # entropy model: {"settings", "weights", "sha256"}
     retired_at: str | None = None  # a commit whose rnncomp/models/weights/ holds the files
+    post_filter: dict | None = None  # decoder-side post-filter: {"settings", "weights", "sha256"}
 
     def files(self) -> dict[str, str]:
-        """The entry's weights files (the network's, then the context model's) and hashes."""
+        """The entry's weights files (the network's, the context model's, the post-filter's)
+        and hashes; entries may share a file."""
         files = {self.weights: self.sha256}
-        if self.context_model:
-            files[self.context_model["weights"]] = self.context_model["sha256"]
+        for part in (self.context_model, self.post_filter):
+            if part:
+                files[part["weights"]] = part["sha256"]
         return files
 
 
@@ -674,8 +677,15 @@ def load(model_id: str) -> tuple[RecurrentCodec, dict]:
 
 def load_context_model(model_id: str):
     """(settings, params) of the entry's entropy model, or None when it has none."""
-    entry = get_entry(model_id)
-    spec = entry.context_model
+    return _load_part(get_entry(model_id), get_entry(model_id).context_model)
+
+
+def load_post_filter(model_id: str):
+    """(settings, params) of the entry's post-filter, or None when it has none."""
+    return _load_part(get_entry(model_id), get_entry(model_id).post_filter)
+
+
+def _load_part(entry: ZooEntry, spec: dict | None):
     if spec is None:
         return None
     return spec["settings"], read_weights(_weights_file(entry, spec["weights"]), spec["sha256"])
