@@ -35,6 +35,9 @@ def test_shipped_models_load_and_compress(model_id):
     entry = zoo.get_entry(model_id)
     if entry.context_model:
         assert zoo.load_context_model(model_id) is not None
+    if entry.post_filter:
+        settings, _ = zoo.load_post_filter(model_id)  # checks its hash
+        assert settings == entry.post_filter["settings"]
     x = np.asarray(Image.open(SAMPLE).convert("RGB"))[:128, :128]
     bits = model.encode(params, x[None].astype(np.float32) / 255.0, 4)
     decoded = np.round(np.asarray(model.decode(params, bits, 128, 128))[0] * 255)

@@ -52,6 +52,31 @@ ZOO = {
     entry.id: entry
     for entry in (
         ZooEntry(
+            id="islam2021-gdn-bt6-msssim-pf-w025",
+            model={"name": "islam2021", "width": 0.25, "block_transform": True},
+            weights="islam2021-gdn-bt6-msssim-w025-v11.npz",
+            sha256="300ecb6b7cbfdd8b48690933df2f7fd07cd9109013b5c54c1db1f025fa33879b",
+            description="islam2021-gdn-bt6-msssim-w025-v11 (same network and context model) "
+                        "with a post-filter after the decoder (rnncomp/models/post_filter.py, "
+                        "width 48, depth 3, 73 k parameters) trained for MS-SSIM on its "
+                        "reconstructions",
+            training="islam2021-gdn-bt6-msssim-w025-v11 (16.76 h), then the post-filter: "
+                     "its reconstructions of 800 random 192x192 crops of ../shared/data/train "
+                     "after 1-16 iterations, 3000 Adam steps of batch 8 (python -m "
+                     "rnncomp.training.train_post_filter); + 0.94 h on 1 CPU core",
+            context_model={
+                "settings": {"features": 64, "groups": 4, "max_iterations": 16,
+                             "checkerboard": False, "modeled_iterations": 5},
+                "weights": "islam2021-gdn-bt6-msssim-w025-v11.context.npz",
+                "sha256": "cba5cdd7013071d872a445ac6ff58a5722a4debc16fee9a740ff77a3bd155fca",
+            },
+            post_filter={
+                "settings": {"width": 48, "depth": 3},
+                "weights": "islam2021-gdn-bt6-msssim-pf-w025.post_filter.npz",
+                "sha256": "584abac8a55ede7a80be3c5683b1ec29f2acd6b37ae5c3a79dde19c28e888061",
+            },
+        ),
+        ZooEntry(
             id="islam2021-gdn-bt6-msssim-w025-v11",
             model={"name": "islam2021", "width": 0.25, "block_transform": True},
             weights="islam2021-gdn-bt6-msssim-w025-v11.npz",
@@ -400,6 +425,28 @@ ZOO = {
             },
         ),
         ZooEntry(
+            id="toderici2017-lstm-bt6-msssim-pf-w025",
+            model={"name": "toderici2017", "width": 0.25, "block_transform": True},
+            weights="toderici2017-lstm-bt6-msssim-w025-v4.npz",
+            sha256="04926df6f7d5a29d97752a00ec14fc9d5a11bcb950e87d01ceece0daa7c07e8d",
+            description="toderici2017-lstm-bt6-msssim-w025-v4 (same network and context model) "
+                        "with a post-filter after the decoder, trained like the default's",
+            training="toderici2017-lstm-bt6-msssim-w025-v4 (6.43 h), then the post-filter "
+                     "as for islam2021-gdn-bt6-msssim-pf-w025 (python -m "
+                     "rnncomp.training.train_post_filter); + 0.94 h on 1 CPU core",
+            context_model={
+                "settings": {"features": 64, "groups": 4, "max_iterations": 16,
+                             "checkerboard": False, "modeled_iterations": 5},
+                "weights": "toderici2017-lstm-bt6-msssim-w025-v4.context.npz",
+                "sha256": "2892e5247dc798f60e5867bf47d3ea26bc4704cf413a23d83a1ac89221cdd474",
+            },
+            post_filter={
+                "settings": {"width": 48, "depth": 3},
+                "weights": "toderici2017-lstm-bt6-msssim-pf-w025.post_filter.npz",
+                "sha256": "72b0c2d7405ab213cdd83428c464a3d9a537f067e5d45370896a02fcb70214f5",
+            },
+        ),
+        ZooEntry(
             id="toderici2017-lstm-bt6-msssim-w025-v4",
             model={"name": "toderici2017", "width": 0.25, "block_transform": True},
             weights="toderici2017-lstm-bt6-msssim-w025-v4.npz",
@@ -590,7 +637,7 @@ ZOO = {
         ),
     )
 }
-DEFAULT_MODEL = "islam2021-gdn-bt6-msssim-w025-v11"
+DEFAULT_MODEL = "islam2021-gdn-bt6-msssim-pf-w025"
 
 
 class WeightsError(ValueError):
