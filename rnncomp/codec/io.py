@@ -38,6 +38,18 @@ def write_atomic(path: str | os.PathLike, data: bytes, overwrite: bool = False) 
     _fsync_directory(directory)
 
 
+def output_problem(path: str | os.PathLike, overwrite: bool) -> str | None:
+    """Why `path` cannot take a new file (a missing folder, or a file there without
+    `overwrite`), or None: checked before the minutes of work that precede a write."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return f"no such folder for {path}: {folder}"
+    if os.path.lexists(path) and not overwrite:
+        return f"{path} exists (use --force to overwrite)"
+    return None
+
+
 def _fsync_directory(directory: str) -> None:
     """Persist the rename on POSIX systems; elsewhere directories cannot be opened for fsync."""
     if not hasattr(os, "O_DIRECTORY"):

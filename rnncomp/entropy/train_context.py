@@ -15,7 +15,6 @@ import functools
 import hashlib
 import json
 import time
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -23,7 +22,7 @@ import numpy as np
 import optax
 
 from rnncomp import errors
-from rnncomp.codec.io import write_atomic
+from rnncomp.codec.io import output_problem, write_atomic
 from rnncomp.entropy.context_model import ContextModel, coding_passes
 from rnncomp.models import zoo
 from rnncomp.training import input_pipeline
@@ -167,11 +166,8 @@ def main(argv=None):
     parser.set_defaults(**TRAINING_DEFAULTS)
     parser.add_argument("--force", action="store_true")
     args = parser.parse_args(argv)
-    out = Path(args.out)
-    if not out.parent.is_dir():  # checked before the minutes of work that precede the write
-        parser.error(f"no such folder for --out: {out.parent}")
-    if out.exists() and not args.force:
-        parser.error(f"{out} exists (use --force to overwrite)")
+    if problem := output_problem(args.out, args.force):
+        parser.error(problem)
     modeled = args.iterations if args.modeled_iterations is None else args.modeled_iterations
     if not 1 <= modeled <= args.iterations:
         parser.error(f"--modeled-iterations must be 1..{args.iterations}, got {modeled}")

@@ -16,7 +16,6 @@ import functools
 import hashlib
 import json
 import time
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -24,7 +23,7 @@ import numpy as np
 import optax
 
 from rnncomp import errors
-from rnncomp.codec.io import write_atomic
+from rnncomp.codec.io import output_problem, write_atomic
 from rnncomp.evaluation.metrics import ms_ssim as ms_ssim_google
 from rnncomp.evaluation.metrics import psnr
 from rnncomp.models import zoo
@@ -110,11 +109,8 @@ def main(argv=None):
     parser.set_defaults(**TRAINING_DEFAULTS)
     parser.add_argument("--force", action="store_true")
     args = parser.parse_args(argv)
-    out = Path(args.out)
-    if not out.parent.is_dir():  # checked before the minutes of work that precede the write
-        parser.error(f"no such folder for --out: {out.parent}")
-    if out.exists() and not args.force:
-        parser.error(f"{out} exists (use --force to overwrite)")
+    if problem := output_problem(args.out, args.force):
+        parser.error(problem)
     if args.crop < 161 or min(args.width, args.depth, args.iterations, args.crops,
                               args.val_crops, args.steps, args.batch) < 1:
         parser.error("--crop must be at least 161 (MS-SSIM's 5 scales) and the counts positive")
