@@ -82,6 +82,7 @@ class FlippingEncoder:
             state = self.fns.step(state, sent[None], np.int32(t))
             previous = sent[None]
             out = np.round(np.clip(np.asarray(state[1])[0, :h, :w], 0, 1) * 255).astype(np.uint8)
+            out = self.rt.filtered(out, t + 1)  # the entry's post-filter, as the codec decodes
             points.append((bits_spent / (h * w), ms_ssim(image, out, convention="google")))
         return np.array(points)
 
