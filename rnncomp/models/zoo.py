@@ -724,15 +724,16 @@ def load(model_id: str) -> tuple[RecurrentCodec, dict]:
 
 def load_context_model(model_id: str):
     """(settings, params) of the entry's entropy model, or None when it has none."""
-    return _load_part(get_entry(model_id), get_entry(model_id).context_model)
+    return _load_part(get_entry(model_id), "context_model")
 
 
 def load_post_filter(model_id: str):
     """(settings, params) of the entry's post-filter, or None when it has none."""
-    return _load_part(get_entry(model_id), get_entry(model_id).post_filter)
+    return _load_part(get_entry(model_id), "post_filter")
 
 
-def _load_part(entry: ZooEntry, spec: dict | None):
+def _load_part(entry: ZooEntry, part: str):
+    spec = getattr(entry, part)
     if spec is None:
         return None
     return spec["settings"], read_weights(_weights_file(entry, spec["weights"]), spec["sha256"])
